@@ -1,0 +1,155 @@
+import * as cloudflare from "@pulumi/cloudflare";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { bundleWorker, workerBundleFile, writeWorkerBundle, type WorkerBundle } from "./bundle";
+import { getWorkersDevSubdomain } from "./cloudflare-api";
+import type { StackConfig } from "./config";
+import { workerBindings } from "./worker-bindings";
+
+/** The Workers runtime date the worker is written against; raise it deliberately, with a test run. */
+export const compatibilityDate = "2026-04-01";
+
+export interface SosStackArgs {
+  /** The validated stack configuration (stack/config.ts). */
+  config: StackConfig;
+  /** The bundled worker; bundled from worker/ when omitted. */
+  worker?: WorkerBundle;
+}
+
+/**
+ * One tenant's SOS deployment: D1 memory, KV sessions, the worker and its workers.dev route, the
+ * Pages project of the chat frontend, and the agent key.
+ */
+export class SosStack extends pulumi.ComponentResource {
+  readonly workerUrl: pulumi.Output<string>;
+  readonly pagesUrl: pulumi.Output<string>;
+  readonly databaseId: pulumi.Output<string>;
+  readonly kvNamespaceId: pulumi.Output<string>;
+  readonly agentId: pulumi.Output<string>;
+  readonly agentKey: pulumi.Output<string>;
+
+  private readonly config: StackConfig;
+  private readonly provider: cloudflare.Provider;
+
+  constructor(name: string, args: SosStackArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("sos:index:SosStack", name, {}, opts);
+    this.config = args.config;
+    this.provider = this.createProvider(name);
+
+    const database = this.createDatabase(name);
+    const sessions = this.createSessionNamespace(name);
+    const agentKey = this.createAgentKey(name);
+    const pages = this.createPagesProject(name);
+    const pagesOrigin = pulumi.interpolate`https://${pages.subdomain}`;
+    const script = this.createWorker(name, args.worker ?? bundleWorker(), {
+      databaseId: database.id,
+      kvNamespaceId: sessions.id,
+      agentKey,
+      allowedOrigins: pulumi.output(pagesOrigin).apply((origin) => [origin, ...this.config.allowedOrigins]),
+    });
+    const route = this.createWorkersDevRoute(name, script);
+
+    this.workerUrl = pulumi.interpolate`https://${route.scriptName}.${this.workersDevSubdomain()}.workers.dev`;
+    this.pagesUrl = pagesOrigin;
+    this.databaseId = database.id;
+    this.kvNamespaceId = sessions.id;
+    this.agentId = pulumi.output(this.config.agentId);
+    this.agentKey = pulumi.secret(agentKey);
+    this.registerOutputs({
+      workerUrl: this.workerUrl,
+      pagesUrl: this.pagesUrl,
+      databaseId: this.databaseId,
+      kvNamespaceId: this.kvNamespaceId,
+      agentId: this.agentId,
+      agentKey: this.agentKey,
+    });
+  }
+
+  /** An explicit provider, so each tenant stack uses its own account and token. */
+  private createProvider(name: string): cloudflare.Provider {
+    return new cloudflare.Provider(`${name}-cloudflare`, { apiToken: this.config.apiToken }, { parent: this });
+  }
+
+  private childOptions(extra?: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions {
+    return { parent: this, provider: this.provider, ...extra };
+  }
+
+  /** Memories live here: kept on delete and on replacement while retainData is true. */
+  private createDatabase(name: string): cloudflare.D1Database {
+    return new cloudflare.D1Database(
+      `${name}-memory`,
+      { accountId: this.config.accountId, name: `${this.config.prefix}-memory` },
+      this.childOptions({ retainOnDelete: this.config.retainData }),
+    );
+  }
+
+  private createSessionNamespace(name: string): cloudflare.WorkersKvNamespace {
+    return new cloudflare.WorkersKvNamespace(
+      `${name}-session`,
+      { accountId: this.config.accountId, title: `${this.config.prefix}-session` },
+      this.childOptions(),
+    );
+  }
+
+  /** The configured key, or one generated once and kept (encrypted) in state. */
+  private createAgentKey(name: string): pulumi.Output<string> {
+    if (this.config.agentKey) return this.config.agentKey;
+    const generated = new random.RandomPassword(
+      `${name}-agent-key`,
+      { length: 48, special: false },
+      { parent: this },
+    );
+    return generated.result;
+  }
+
+  /** A direct-upload project: no git source, the stack uploads the frontend build. */
+  private createPagesProject(name: string): cloudflare.PagesProject {
+    return new cloudflare.PagesProject(
+      `${name}-chat`,
+      { accountId: this.config.accountId, name: `${this.config.prefix}-chat`, productionBranch: "main" },
+      this.childOptions(),
+    );
+  }
+
+  /**
+   * The bundle goes to a file named relative to the project, and only its sha256 into state, so a
+   * no-op `pulumi up` compares two hashes and shows no change.
+   */
+  private createWorker(
+    name: string,
+    bundle: WorkerBundle,
+    targets: Parameters<typeof workerBindings>[1],
+  ): cloudflare.WorkersScript {
+    writeWorkerBundle(bundle);
+    return new cloudflare.WorkersScript(
+      `${name}-worker`,
+      {
+        accountId: this.config.accountId,
+        scriptName: `${this.config.prefix}-worker`,
+        mainModule: "worker.js",
+        contentFile: workerBundleFile,
+        contentSha256: bundle.sha256,
+        compatibilityDate,
+        bindings: workerBindings(this.config, targets),
+      },
+      this.childOptions(),
+    );
+  }
+
+  private createWorkersDevRoute(name: string, script: cloudflare.WorkersScript): cloudflare.WorkersScriptSubdomain {
+    return new cloudflare.WorkersScriptSubdomain(
+      `${name}-workers-dev`,
+      { accountId: this.config.accountId, scriptName: script.scriptName, enabled: true, previewsEnabled: false },
+      this.childOptions(),
+    );
+  }
+
+  /** The configured workers.dev subdomain, or the account's own, read with the stack's token. */
+  private workersDevSubdomain(): pulumi.Output<string> {
+    if (this.config.workersDevSubdomain) return pulumi.output(this.config.workersDevSubdomain);
+    // The token is secret; the subdomain read with it is not.
+    return pulumi.unsecret(
+      this.config.apiToken.apply((token) => getWorkersDevSubdomain(token, this.config.accountId)),
+    );
+  }
+}

@@ -1,0 +1,36 @@
+import type { Ai, D1Database, KVNamespace } from "@cloudflare/workers-types/index";
+
+/**
+ * Everything the worker is bound to. The stack's binding list is checked against this interface at
+ * compile time (stack/worker-bindings.ts), so a binding cannot be added on one side only.
+ * Plain settings arrive as strings; optional ones are absent when not configured.
+ */
+export interface Env {
+  /** Long-term memory: engrams and agent state. */
+  DB: D1Database;
+  /** Short-term sessions, written with an expiration TTL. */
+  SESSION: KVNamespace;
+  /** Workers AI, the default model and embedding provider. */
+  AI: Ai;
+  /** Bearer key of the private API; without it the private routes refuse to serve. */
+  AGENT_KEY?: string;
+  AGENT_ID: string;
+  AGENT_NAME: string;
+  LLM_PROVIDER: string;
+  LLM_MODEL?: string;
+  /** Comma-separated providers tried after LLM_PROVIDER. */
+  LLM_FALLBACK?: string;
+  OPENAI_API_KEY?: string;
+  OPENAI_BASE_URL?: string;
+  ANTHROPIC_API_KEY?: string;
+  GEMINI_API_KEY?: string;
+  GROQ_API_KEY?: string;
+  EMBEDDING_PROVIDER: string;
+  /** Comma-separated browser origins allowed by CORS. */
+  ALLOWED_ORIGINS?: string;
+  SESSION_TTL_SECONDS?: string;
+  /** "true" when anonymous telemetry is opted in. */
+  TELEMETRY: string;
+  /** "true" when the Yellow Pages listing is opted in. */
+  YELLOW_PAGES: string;
+}
