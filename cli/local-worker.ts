@@ -1,0 +1,59 @@
+import * as path from "node:path";
+import { Miniflare, type Request as MiniflareRequest, type Response as MiniflareResponse } from "miniflare";
+import type { Env } from "../worker/env";
+import { bundleWorker } from "../stack/bundle";
+import { compatibilityDate } from "../stack/sos-stack";
+import { applyLocalMigrations } from "./local-d1";
+
+/** The worker's settings and secrets: every Env key whose value is a string. */
+export type WorkerVars = { [K in keyof Env as NonNullable<Env[K]> extends string ? K : never]?: string };
+
+export interface LocalWorkerOptions {
+  /** Settings and secrets, as the deployed worker receives them from its bindings. */
+  vars: WorkerVars;
+  /** Folder of the D1 and KV files; in memory when omitted (tests). */
+  persistDir?: string;
+  /** Listen here (npm start); tests call `dispatchFetch` and need no port. */
+  port?: number;
+  host?: string;
+  /** Every outbound request of the worker goes through this when given (tests record egress). */
+  outbound?: (request: MiniflareRequest) => Promise<MiniflareResponse> | MiniflareResponse;
+  log?: (line: string) => void;
+}
+
+export interface LocalWorker {
+  miniflare: Miniflare;
+  /** Where the worker answers (http://host:port/ when listening, an internal URL otherwise). */
+  url: URL;
+  /** Applied migration names, in order, during this start. */
+  appliedMigrations: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * Runs the worker in workerd with real SQLite-backed D1 and KV: the same bundle as `pulumi up`
+ * uploads, the same migrations, bound under the same names.
+ */
+export async function startLocalWorker(options: LocalWorkerOptions): Promise<LocalWorker> {
+  const bundle = bundleWorker();
+  const persist = (kind: string) => (options.persistDir ? path.join(options.persistDir, kind) : false);
+  const miniflare = new Miniflare({
+    modules: [{ type: "ESModule", path: "worker.js", contents: bundle.code }],
+    compatibilityDate,
+    d1Databases: { DB: "sos-local-memory" },
+    kvNamespaces: { SESSION: "sos-local-session" },
+    d1Persist: persist("d1"),
+    kvPersist: persist("kv"),
+    bindings: { ...options.vars },
+    ...(options.port === undefined ? {} : { port: options.port, host: options.host ?? "127.0.0.1" }),
+    ...(options.outbound ? { outboundService: options.outbound } : {}),
+  });
+  try {
+    const url = await miniflare.ready;
+    const appliedMigrations = await applyLocalMigrations(await miniflare.getD1Database("DB"), options.log);
+    return { miniflare, url, appliedMigrations, close: () => miniflare.dispose() };
+  } catch (error) {
+    await miniflare.dispose();
+    throw error;
+  }
+}
