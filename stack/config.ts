@@ -112,13 +112,16 @@ export class ConfigError extends Error {
 /** Reads and validates the whole stack configuration; throws one ConfigError listing every problem. */
 export function parseStackConfig(source: ConfigSource): StackConfig {
   const problems: string[] = [];
-  const raw = Object.fromEntries(
-    Object.keys(settingsSchema.shape).map((key) => [key, nonEmpty(source.get(`sos:${key}`))]),
-  );
-  const parsed = settingsSchema.safeParse(raw);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      problems.push(`sos:${issue.path.join(".")}: ${issue.message}`);
+  // Each key is parsed on its own, so one bad key does not hide the problems of the others.
+  const parsed: Partial<Settings> = {};
+  for (const [key, schema] of Object.entries(settingsSchema.shape)) {
+    const result = (schema as z.ZodType).safeParse(nonEmpty(source.get(`sos:${key}`)));
+    if (result.success) {
+      (parsed as Record<string, unknown>)[key] = result.data;
+    } else {
+      for (const issue of result.error.issues) {
+        problems.push(`sos:${[key, ...issue.path].join(".")}: ${issue.message}`);
+      }
     }
   }
 
@@ -143,14 +146,12 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
     problems.push(`${apiTokenKey}: is required: pulumi config set --secret ${apiTokenKey} <token> (or set CLOUDFLARE_API_TOKEN)`);
   }
 
-  if (parsed.success) {
-    problems.push(...providerProblems(parsed.data, secrets));
-  }
-  if (problems.length > 0 || !parsed.success || apiToken === undefined) {
+  problems.push(...providerProblems(parsed, secrets));
+  if (problems.length > 0 || apiToken === undefined) {
     throw new ConfigError(problems);
   }
 
-  const settings = parsed.data;
+  const settings = parsed as Settings;
   const prefix = settings.prefix || defaultPrefix(source.stack);
   const providerKeys: StackConfig["providerKeys"] = {};
   for (const [provider, key] of Object.entries(providerKeyNames) as [KeyedProvider, SecretKey][]) {
@@ -168,13 +169,13 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
 }
 
 /** Each provider that will be called needs its key (an OpenAI-compatible server may run without one). */
-function providerProblems(settings: Settings, secrets: Partial<Record<SecretKey, unknown>>): string[] {
+function providerProblems(settings: Partial<Settings>, secrets: Partial<Record<SecretKey, unknown>>): string[] {
   const problems: string[] = [];
   const needsKey = (provider: LlmProvider | EmbeddingProvider) =>
     provider !== "workers-ai" &&
     !secrets[providerKeyNames[provider]] &&
-    !(provider === "openai" && settings.openaiBaseUrl !== "");
-  const chain = [settings.llmProvider, ...settings.llmFallback];
+    !(provider === "openai" && settings.openaiBaseUrl);
+  const chain = [settings.llmProvider ?? "workers-ai", ...(settings.llmFallback ?? [])];
   for (const provider of new Set(chain)) {
     if (needsKey(provider)) {
       problems.push(
@@ -185,7 +186,7 @@ function providerProblems(settings: Settings, secrets: Partial<Record<SecretKey,
   if (chain.length !== new Set(chain).size) {
     problems.push("sos:llmFallback: lists a provider twice or repeats llmProvider");
   }
-  if (needsKey(settings.embeddingProvider)) {
+  if (settings.embeddingProvider && needsKey(settings.embeddingProvider)) {
     problems.push(
       `sos:${providerKeyNames[settings.embeddingProvider as KeyedProvider]}: is required because embeddingProvider is ${settings.embeddingProvider}`,
     );

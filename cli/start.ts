@@ -1,0 +1,41 @@
+import * as path from "node:path";
+import { localAgentKey, localVars, parsePort, stateDir } from "./local-env";
+import { startLocalWorker } from "./local-worker";
+
+/** `npm start`: the runtime on this machine, with D1 and KV kept in .sos/. */
+async function main(): Promise<void> {
+  const port = parsePort(process.env.PORT);
+  const agentKey = localAgentKey(process.env);
+  const vars = localVars(process.env, agentKey);
+  console.log("SOS: bundling the worker and starting workerd ...");
+  const worker = await startLocalWorker({
+    vars,
+    persistDir: stateDir,
+    port,
+    host: process.env.HOST ?? "127.0.0.1",
+    log: (line) => console.log(`SOS: ${line}`),
+  });
+  const base = worker.url.toString().replace(/\/$/, "");
+  console.log(`SOS: D1 and KV persist in ${path.relative(process.cwd(), stateDir) || "."}/ (delete it to start over)`);
+  console.log(`SOS: model provider ${vars.LLM_PROVIDER}${vars.LLM_MODEL ? ` (${vars.LLM_MODEL})` : ""}`);
+  console.log(`SOS: listening on ${base}`);
+  console.log(`SOS: agent key  ${agentKey}`);
+  console.log(`SOS: open       ${base}/#key=${agentKey}`);
+  console.log(`SOS: try        curl ${base}/api/health`);
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    console.log("SOS: stopping");
+    await worker.close();
+    process.exit(0);
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}
+
+main().catch((error: unknown) => {
+  console.error(`SOS: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

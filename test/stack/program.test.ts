@@ -1,0 +1,58 @@
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { installPulumiMocks, valueOf, type RegisteredResource } from "../support/pulumi-mocks";
+
+const accountId = "fedcba9876543210fedcba9876543210";
+let registered: RegisteredResource[];
+
+beforeAll(async () => {
+  registered = await installPulumiMocks("acme");
+});
+
+beforeEach(() => {
+  vi.resetModules();
+});
+
+describe("the Pulumi program (index.ts)", () => {
+  it("reads the stack config once and exports the stack's outputs", async () => {
+    pulumi.runtime.setAllConfig(
+      { "sos:accountId": accountId, "cloudflare:apiToken": "tok", "sos:workersDevSubdomain": "acme-co" },
+      ["cloudflare:apiToken"],
+    );
+    const before = registered.length;
+    const program = await import("../../index.js");
+    const outputs = await valueOf(
+      pulumi.all({
+        workerUrl: program.workerUrl,
+        pagesUrl: program.pagesUrl,
+        d1DatabaseId: program.d1DatabaseId,
+        kvNamespaceId: program.kvNamespaceId,
+        agentId: program.agentId,
+      }),
+    );
+    expect(outputs).toEqual({
+      workerUrl: "https://sos-acme-worker.acme-co.workers.dev",
+      pagesUrl: "https://sos-acme-chat.pages.dev",
+      d1DatabaseId: "sos-acme-memory-id",
+      kvNamespaceId: "sos-acme-session-id",
+      agentId: "sos-acme",
+    });
+    expect(await pulumi.isSecret(program.agentKey)).toBe(true);
+    expect(registered.slice(before).map((resource) => resource.name)).toContain("sos-acme-worker");
+  });
+
+  it("fails before declaring anything when the config is invalid, listing each problem", async () => {
+    pulumi.runtime.setAllConfig({ "sos:llmProvider": "skynet", "sos:sessionTtlSeconds": "-1" }, []);
+    const previous = process.env.CLOUDFLARE_API_TOKEN;
+    delete process.env.CLOUDFLARE_API_TOKEN;
+    const before = registered.length;
+    try {
+      await expect(import("../../index.js")).rejects.toThrow(
+        /Invalid SOS stack configuration \(4 problems\):\n(  - .*\n){3}  - .*/,
+      );
+    } finally {
+      if (previous !== undefined) process.env.CLOUDFLARE_API_TOKEN = previous;
+    }
+    expect(registered.length).toBe(before);
+  });
+});

@@ -1,0 +1,283 @@
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { ConfigSource, StackConfig } from "../../stack/config";
+import type { WorkerBundle } from "../../stack/bundle";
+import {
+  installPulumiMocks,
+  isRpcSecret,
+  unwrapSecrets,
+  valueOf,
+  withoutSecrets,
+  type RegisteredResource,
+} from "../support/pulumi-mocks";
+
+const accountId = "0123456789abcdef0123456789abcdef";
+const token = "cf-token-that-must-stay-secret";
+const openaiKey = "sk-openai-key-that-must-stay-secret";
+const anthropicKey = "sk-ant-key-that-must-stay-secret";
+const agentKey = "agent-key-that-must-stay-secret-0123456789";
+
+const type = {
+  stack: "sos:index:SosStack",
+  provider: "pulumi:providers:cloudflare",
+  database: "cloudflare:index/d1Database:D1Database",
+  kv: "cloudflare:index/workersKvNamespace:WorkersKvNamespace",
+  script: "cloudflare:index/workersScript:WorkersScript",
+  route: "cloudflare:index/workersScriptSubdomain:WorkersScriptSubdomain",
+  pages: "cloudflare:index/pagesProject:PagesProject",
+  password: "random:index/randomPassword:RandomPassword",
+};
+
+let registered: RegisteredResource[];
+let config: typeof import("../../stack/config.js");
+let stackModule: typeof import("../../stack/sos-stack.js");
+let bundleModule: typeof import("../../stack/bundle.js");
+
+beforeAll(async () => {
+  // The mocks must be in place before any module that declares resources is loaded.
+  registered = await installPulumiMocks("dev");
+  config = await import("../../stack/config.js");
+  stackModule = await import("../../stack/sos-stack.js");
+  bundleModule = await import("../../stack/bundle.js");
+});
+
+function source(values: Record<string, string>, stack = "dev", env: Record<string, string> = {}): ConfigSource {
+  const secret = new Set(["cloudflare:apiToken", "sos:agentKey", "sos:openaiApiKey", "sos:anthropicApiKey"]);
+  return {
+    stack,
+    get: (key) => values[key],
+    isSecret: (key) => secret.has(key),
+    env,
+  };
+}
+
+const baseConfig = { "sos:accountId": accountId, "cloudflare:apiToken": token, "sos:workersDevSubdomain": "acme" };
+
+/** Runs one SosStack and returns what it registered. */
+async function deploy(
+  values: Record<string, string> = baseConfig,
+  stack = "dev",
+  worker?: WorkerBundle,
+): Promise<{ resources: RegisteredResource[]; sos: InstanceType<typeof stackModule.SosStack>; settings: StackConfig }> {
+  const before = registered.length;
+  const settings = config.parseStackConfig(source(values, stack));
+  const sos = new stackModule.SosStack(settings.prefix, { config: settings, worker });
+  await valueOf(pulumi.all([sos.workerUrl, sos.pagesUrl, sos.databaseId, sos.kvNamespaceId, sos.agentId, sos.agentKey]));
+  return { resources: registered.slice(before), sos, settings };
+}
+
+function only(resources: RegisteredResource[], resourceType: string): RegisteredResource {
+  const matches = resources.filter((resource) => resource.type === resourceType);
+  expect(matches, resourceType).toHaveLength(1);
+  return matches[0]!;
+}
+
+type Binding = { name: string; type: string; text?: unknown; id?: string; namespaceId?: string };
+
+function bindingsOf(resources: RegisteredResource[]): Binding[] {
+  return unwrapSecrets(only(resources, type.script).inputs.bindings) as Binding[];
+}
+
+describe("SosStack resources", () => {
+  it("declares each resource with its type, name and key inputs, as children of the component", async () => {
+    const { resources } = await deploy();
+    const component = only(resources, type.stack);
+    expect(component.name).toBe("sos-dev");
+
+    const database = only(resources, type.database);
+    expect(database.inputs).toMatchObject({ accountId, name: "sos-dev-memory" });
+    expect(only(resources, type.kv).inputs).toMatchObject({ accountId, title: "sos-dev-session" });
+    expect(only(resources, type.pages).inputs).toMatchObject({
+      accountId,
+      name: "sos-dev-chat",
+      productionBranch: "main",
+    });
+    expect(only(resources, type.pages).inputs.source).toBeUndefined();
+
+    const script = only(resources, type.script);
+    expect(script.inputs).toMatchObject({
+      accountId,
+      scriptName: "sos-dev-worker",
+      mainModule: "worker.js",
+      contentFile: bundleModule.workerBundleFile,
+      compatibilityDate: stackModule.compatibilityDate,
+    });
+    expect(script.inputs.contentSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(script.inputs.content).toBeUndefined();
+
+    expect(only(resources, type.route).inputs).toMatchObject({ accountId, scriptName: "sos-dev-worker", enabled: true });
+    expect(only(resources, type.password).inputs).toMatchObject({ length: 48, special: false });
+
+    for (const resource of resources.filter((r) => r.type !== type.stack)) {
+      expect(resource.parent, resource.name).toContain("sos:index:SosStack::sos-dev");
+    }
+  });
+
+  it("uses one explicit Cloudflare provider, holding the stack's token as a secret", async () => {
+    const { resources } = await deploy();
+    const provider = only(resources, type.provider);
+    expect(isRpcSecret(provider.inputs.apiToken)).toBe(true);
+    expect(unwrapSecrets(provider.inputs.apiToken)).toBe(token);
+  });
+
+  it("binds everything the worker's Env declares, sorted, and provider keys only when configured", async () => {
+    const { resources } = await deploy();
+    const bindings = bindingsOf(resources);
+    const names = bindings.map((binding) => binding.name);
+    expect(names).toEqual([...names].sort());
+    expect(Object.fromEntries(bindings.map((binding) => [binding.name, binding.type]))).toEqual({
+      AGENT_ID: "plain_text",
+      AGENT_KEY: "secret_text",
+      AGENT_NAME: "plain_text",
+      AI: "ai",
+      ALLOWED_ORIGINS: "plain_text",
+      DB: "d1",
+      EMBEDDING_PROVIDER: "plain_text",
+      LLM_PROVIDER: "plain_text",
+      SESSION: "kv_namespace",
+      SESSION_TTL_SECONDS: "plain_text",
+      TELEMETRY: "plain_text",
+      YELLOW_PAGES: "plain_text",
+    });
+    const byName = Object.fromEntries(bindings.map((binding) => [binding.name, binding]));
+    expect(byName.AGENT_ID!.text).toBe("sos-dev");
+    expect(byName.LLM_PROVIDER!.text).toBe("workers-ai");
+    expect(byName.SESSION_TTL_SECONDS!.text).toBe("86400");
+    expect(byName.ALLOWED_ORIGINS!.text).toBe("https://sos-dev-chat.pages.dev");
+    expect(byName.TELEMETRY!.text).toBe("false");
+  });
+
+  it("binds provider keys and model settings when configured", async () => {
+    const { resources } = await deploy(
+      {
+        ...baseConfig,
+        "sos:llmProvider": "anthropic",
+        "sos:llmModel": "claude-sonnet-4-5",
+        "sos:llmFallback": '["openai","workers-ai"]',
+        "sos:openaiApiKey": openaiKey,
+        "sos:anthropicApiKey": anthropicKey,
+        "sos:allowedOrigins": "https://chat.example.com",
+        "sos:prefix": "tenant-a",
+      },
+      "keys",
+    );
+    const byName = Object.fromEntries(bindingsOf(resources).map((binding) => [binding.name, binding]));
+    expect(byName.ANTHROPIC_API_KEY).toMatchObject({ type: "secret_text", text: anthropicKey });
+    expect(byName.OPENAI_API_KEY).toMatchObject({ type: "secret_text", text: openaiKey });
+    expect(byName.GEMINI_API_KEY).toBeUndefined();
+    expect(byName.GROQ_API_KEY).toBeUndefined();
+    expect(byName.LLM_MODEL!.text).toBe("claude-sonnet-4-5");
+    expect(byName.LLM_FALLBACK!.text).toBe("openai,workers-ai");
+    expect(byName.ALLOWED_ORIGINS!.text).toBe("https://tenant-a-chat.pages.dev,https://chat.example.com");
+  });
+
+  it("makes the worker depend on the database and namespace it binds", async () => {
+    const { resources } = await deploy();
+    const script = only(resources, type.script);
+    const database = only(resources, type.database);
+    const kv = only(resources, type.kv);
+    const byName = Object.fromEntries(bindingsOf(resources).map((binding) => [binding.name, binding]));
+    expect(byName.DB!.id).toBe(`${database.name}-id`);
+    expect(byName.SESSION!.namespaceId).toBe(`${kv.name}-id`);
+    expect(script.dependencies.some((urn) => urn.endsWith(`::${database.name}`))).toBe(true);
+    expect(script.dependencies.some((urn) => urn.endsWith(`::${kv.name}`))).toBe(true);
+    expect(resources.indexOf(script)).toBeGreaterThan(resources.indexOf(database));
+  });
+
+  it("exports the worker and Pages URLs, ids, agent id, and the agent key as a secret", async () => {
+    const { sos } = await deploy();
+    expect(await valueOf(sos.workerUrl)).toBe("https://sos-dev-worker.acme.workers.dev");
+    expect(await valueOf(sos.pagesUrl)).toBe("https://sos-dev-chat.pages.dev");
+    expect(await valueOf(sos.databaseId)).toBe("sos-dev-memory-id");
+    expect(await valueOf(sos.kvNamespaceId)).toBe("sos-dev-session-id");
+    expect(await valueOf(sos.agentId)).toBe("sos-dev");
+    expect(await pulumi.isSecret(sos.agentKey)).toBe(true);
+    expect(await pulumi.isSecret(sos.workerUrl)).toBe(false);
+  });
+});
+
+describe("SosStack secrets", () => {
+  it("keeps every secret a secret: no plain value appears in any non-secret input", async () => {
+    const { resources, sos } = await deploy(
+      { ...baseConfig, "sos:agentKey": agentKey, "sos:openaiApiKey": openaiKey, "sos:llmProvider": "openai" },
+      "secrets",
+    );
+    expect(await valueOf(sos.agentKey)).toBe(agentKey);
+    expect(resources.some((resource) => resource.type === type.password)).toBe(false);
+    const bindings = only(resources, type.script).inputs.bindings;
+    expect(isRpcSecret(bindings)).toBe(true);
+    for (const resource of resources) {
+      const visible = JSON.stringify(withoutSecrets(resource.inputs));
+      for (const secret of [token, agentKey, openaiKey]) {
+        expect(visible, `${resource.type} ${resource.name}`).not.toContain(secret);
+      }
+    }
+  });
+
+  it("keeps a generated agent key secret in the bindings and the outputs", async () => {
+    const { resources, sos } = await deploy(baseConfig, "generated");
+    const generated = await valueOf(sos.agentKey);
+    expect(generated).toMatch(/^generated-sos-generated-agent-key/);
+    const byName = Object.fromEntries(bindingsOf(resources).map((binding) => [binding.name, binding]));
+    expect(byName.AGENT_KEY!.text).toBe(generated);
+    for (const resource of resources) {
+      expect(JSON.stringify(withoutSecrets(resource.inputs))).not.toContain(generated);
+    }
+  });
+});
+
+describe("SosStack tenants and data safety", () => {
+  it("gives two stacks different resource names", async () => {
+    const dev = await deploy(baseConfig, "dev");
+    const prod = await deploy(baseConfig, "prod");
+    const names = (resources: RegisteredResource[]) =>
+      [type.database, type.kv, type.script, type.pages].map((t) => {
+        const inputs = only(resources, t).inputs;
+        return String(inputs.name ?? inputs.title ?? inputs.scriptName);
+      });
+    expect(names(dev.resources)).toEqual(["sos-dev-memory", "sos-dev-session", "sos-dev-worker", "sos-dev-chat"]);
+    expect(names(prod.resources)).toEqual(["sos-prod-memory", "sos-prod-session", "sos-prod-worker", "sos-prod-chat"]);
+  });
+
+  it("retainData changes only the database's retention, never an input", async () => {
+    const kept = await deploy(baseConfig, "retain");
+    const dropped = await deploy({ ...baseConfig, "sos:retainData": "false" }, "retain");
+    expect(only(kept.resources, type.database).retainOnDelete).toBe(true);
+    expect(only(dropped.resources, type.database).retainOnDelete).toBe(false);
+    const summary = (resources: RegisteredResource[]) =>
+      resources.map((resource) => ({
+        type: resource.type,
+        name: resource.name,
+        inputs: unwrapSecrets(resource.inputs),
+        retain: resource.type === type.database ? null : resource.retainOnDelete,
+      }));
+    expect(summary(dropped.resources)).toEqual(summary(kept.resources));
+  });
+});
+
+describe("SosStack determinism", () => {
+  it("gives identical inputs for every resource when evaluated twice with the same config", async () => {
+    const first = await deploy(baseConfig, "twice");
+    const second = await deploy(baseConfig, "twice");
+    const inputs = (resources: RegisteredResource[]) =>
+      resources.map((resource) => [resource.type, resource.name, unwrapSecrets(resource.inputs)]);
+    expect(inputs(second.resources)).toEqual(inputs(first.resources));
+  });
+
+  it("changes only the worker script's hash when the worker code changes", async () => {
+    const bundle = bundleModule.bundleWorker();
+    const changed = { code: `${bundle.code}\n// changed`, sha256: bundleModule.sha256Hex(`${bundle.code}\n// changed`) };
+    const before = await deploy(baseConfig, "hash", bundle);
+    const after = await deploy(baseConfig, "hash", changed);
+    const differences: string[] = [];
+    before.resources.forEach((resource, index) => {
+      const other = after.resources[index]!;
+      for (const key of new Set([...Object.keys(resource.inputs), ...Object.keys(other.inputs)])) {
+        if (JSON.stringify(unwrapSecrets(resource.inputs[key])) !== JSON.stringify(unwrapSecrets(other.inputs[key]))) {
+          differences.push(`${resource.type}.${key}`);
+        }
+      }
+    });
+    expect(differences).toEqual([`${type.script}.contentSha256`]);
+  });
+});
