@@ -1,5 +1,4 @@
-import * as path from "node:path";
-import { projectRoot } from "../stack/bundle";
+import { schemaDir } from "../stack/paths";
 import {
   createMigrationsTableSql,
   listAppliedSql,
@@ -15,8 +14,6 @@ export interface D1Like {
     all<T = Record<string, unknown>>(): Promise<{ results: T[] }>;
   };
 }
-
-export const schemaDir = path.join(projectRoot, "schema");
 
 /**
  * Applies schema/ to a local D1 with the same plan as the stack's resource: wrangler's bookkeeping

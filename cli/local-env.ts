@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { projectRoot } from "../stack/bundle";
+import { projectRoot } from "../stack/paths";
 import type { WorkerVars } from "./local-worker";
 
 /** Local state: D1 and KV files and the local agent key. Git-ignored. */

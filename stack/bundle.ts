@@ -2,12 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { buildSync } from "esbuild";
-
-/** The project's root folder: bundles and build outputs are named relative to it. */
-export const projectRoot = path.resolve(__dirname, "..");
-
-/** Where `pulumi up` leaves the worker bundle for the Cloudflare provider (relative, so state is portable). */
-export const workerBundleFile = ".sos/build/worker.js";
+import { projectRoot, workerBundleFile } from "./paths";
 
 export interface WorkerBundle {
   /** The bundled module, as uploaded. */

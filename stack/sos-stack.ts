@@ -1,9 +1,12 @@
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { bundleWorker, workerBundleFile, writeWorkerBundle, type WorkerBundle } from "./bundle";
+import { bundleWorker, writeWorkerBundle, type WorkerBundle } from "./bundle";
 import { getWorkersDevSubdomain } from "./cloudflare-api";
 import type { StackConfig } from "./config";
+import { D1Migrations } from "./d1-migrations";
+import { readMigrationFiles } from "./migration-plan";
+import { schemaDir, workerBundleFile } from "./paths";
 import { workerBindings } from "./worker-bindings";
 
 /** The Workers runtime date the worker is written against; raise it deliberately, with a test run. */
@@ -37,16 +40,22 @@ export class SosStack extends pulumi.ComponentResource {
     this.provider = this.createProvider(name);
 
     const database = this.createDatabase(name);
+    const migrations = this.createMigrations(name, database);
     const sessions = this.createSessionNamespace(name);
     const agentKey = this.createAgentKey(name);
     const pages = this.createPagesProject(name);
     const pagesOrigin = pulumi.interpolate`https://${pages.subdomain}`;
-    const script = this.createWorker(name, args.worker ?? bundleWorker(), {
-      databaseId: database.id,
-      kvNamespaceId: sessions.id,
-      agentKey,
-      allowedOrigins: pulumi.output(pagesOrigin).apply((origin) => [origin, ...this.config.allowedOrigins]),
-    });
+    const script = this.createWorker(
+      name,
+      args.worker ?? bundleWorker(),
+      {
+        databaseId: database.id,
+        kvNamespaceId: sessions.id,
+        agentKey,
+        allowedOrigins: pulumi.output(pagesOrigin).apply((origin) => [origin, ...this.config.allowedOrigins]),
+      },
+      migrations,
+    );
     const route = this.createWorkersDevRoute(name, script);
 
     this.workerUrl = pulumi.interpolate`https://${route.scriptName}.${this.workersDevSubdomain()}.workers.dev`;
@@ -80,6 +89,24 @@ export class SosStack extends pulumi.ComponentResource {
       `${name}-memory`,
       { accountId: this.config.accountId, name: `${this.config.prefix}-memory` },
       this.childOptions({ retainOnDelete: this.config.retainData }),
+    );
+  }
+
+  /**
+   * schema/ applied before the worker is updated: the new code may rely on it, and the old code
+   * keeps working because migrations are additive.
+   */
+  private createMigrations(name: string, database: cloudflare.D1Database): D1Migrations {
+    return new D1Migrations(
+      `${name}-migrations`,
+      {
+        accountId: this.config.accountId,
+        databaseId: database.id,
+        databaseName: database.name,
+        apiToken: this.config.apiToken,
+        files: readMigrationFiles(schemaDir),
+      },
+      { parent: this },
     );
   }
 
@@ -119,6 +146,7 @@ export class SosStack extends pulumi.ComponentResource {
     name: string,
     bundle: WorkerBundle,
     targets: Parameters<typeof workerBindings>[1],
+    migrations: D1Migrations,
   ): cloudflare.WorkersScript {
     writeWorkerBundle(bundle);
     return new cloudflare.WorkersScript(
@@ -132,7 +160,7 @@ export class SosStack extends pulumi.ComponentResource {
         compatibilityDate,
         bindings: workerBindings(this.config, targets),
       },
-      this.childOptions(),
+      this.childOptions({ dependsOn: [migrations] }),
     );
   }
 

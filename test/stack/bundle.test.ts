@@ -2,7 +2,8 @@ import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, mkdirSync } fr
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { bundleWorker, projectRoot } from "../../stack/bundle";
+import { bundleWorker } from "../../stack/bundle";
+import { projectRoot } from "../../stack/paths";
 
 const copies: string[] = [];
 

@@ -26,6 +26,7 @@ const type = {
   route: "cloudflare:index/workersScriptSubdomain:WorkersScriptSubdomain",
   pages: "cloudflare:index/pagesProject:PagesProject",
   password: "random:index/randomPassword:RandomPassword",
+  migrations: "pulumi-nodejs:dynamic:Resource",
 };
 
 let registered: RegisteredResource[];
@@ -99,7 +100,7 @@ describe("SosStack resources", () => {
       accountId,
       scriptName: "sos-dev-worker",
       mainModule: "worker.js",
-      contentFile: bundleModule.workerBundleFile,
+      contentFile: ".sos/build/worker.js",
       compatibilityDate: stackModule.compatibilityDate,
     });
     expect(script.inputs.contentSha256).toMatch(/^[0-9a-f]{64}$/);
@@ -111,6 +112,22 @@ describe("SosStack resources", () => {
     for (const resource of resources.filter((r) => r.type !== type.stack)) {
       expect(resource.parent, resource.name).toContain("sos:index:SosStack::sos-dev");
     }
+  });
+
+  it("applies schema/ through the migration resource before the worker, with the token as a secret input", async () => {
+    const { resources } = await deploy();
+    const migrations = only(resources, type.migrations);
+    const database = only(resources, type.database);
+    expect(migrations.name).toBe("sos-dev-migrations");
+    expect(migrations.inputs).toMatchObject({ accountId, databaseId: `${database.name}-id`, databaseName: "sos-dev-memory" });
+    const files = migrations.inputs.files as Record<string, { checksum: string; request: string }>;
+    expect(Object.keys(files)).toContain("0001_init.sql");
+    expect(files["0001_init.sql"]!.request).toMatch(/INSERT INTO d1_migrations \(name\) VALUES \('0001_init\.sql'\);$/);
+    expect(isRpcSecret(migrations.inputs.apiToken)).toBe(true);
+    expect(String(migrations.inputs.__provider)).not.toContain(token);
+    const script = only(resources, type.script);
+    expect(script.dependencies.some((urn) => urn.endsWith("::sos-dev-migrations"))).toBe(true);
+    expect(resources.indexOf(script)).toBeGreaterThan(resources.indexOf(migrations));
   });
 
   it("uses one explicit Cloudflare provider, holding the stack's token as a secret", async () => {

@@ -1,0 +1,219 @@
+import * as pulumi from "@pulumi/pulumi";
+import { cloudflareRequest } from "./cloudflare-api";
+import {
+  createMigrationsTableSql,
+  listAppliedSql,
+  migrationRequestSql,
+  type MigrationFile,
+} from "./migration-plan";
+
+/** One migration file as the resource carries it. */
+export interface MigrationInput {
+  checksum: string;
+  /** The request that applies it: the file, then its row in d1_migrations. */
+  request: string;
+}
+
+export interface D1MigrationsInputs {
+  accountId: string;
+  databaseId: string;
+  /** The database's name, for the restore command in error messages. */
+  databaseName: string;
+  /** Secret; read inside the provider's methods, never captured by its serialized code. */
+  apiToken: string;
+  /** Creates wrangler's d1_migrations table if missing, then lists what it recorded. */
+  setupRequest: string;
+  /** Every migration file by name (`NNNN_name.sql`). */
+  files: Record<string, MigrationInput>;
+}
+
+export interface D1MigrationsState extends D1MigrationsInputs {
+  /** Applied migrations and the checksum of the text applied (null: applied outside the stack, text unknown). */
+  applied: Record<string, string | null>;
+  /** Migrations found applied by something else (wrangler, say) instead of being run by the stack. */
+  appliedOutside: string[];
+  /** Time Travel bookmark taken before the last migrations were applied ("" when none ran yet). */
+  bookmark: string;
+}
+
+type Target = Pick<D1MigrationsInputs, "accountId" | "databaseId" | "databaseName" | "apiToken">;
+
+/** Files in the order they run: by their number, as wrangler orders them. */
+function runOrder(names: string[]): string[] {
+  const number = (name: string) => Number.parseInt(name.split("_")[0] ?? "", 10);
+  return [...names].sort((a, b) => number(a) - number(b) || (a < b ? -1 : 1));
+}
+
+async function d1Query(target: Target, sql: string): Promise<{ results: Record<string, unknown>[] }[]> {
+  return cloudflareRequest<{ results: Record<string, unknown>[] }[]>({
+    token: target.apiToken,
+    method: "POST",
+    path: `/accounts/${target.accountId}/d1/database/${target.databaseId}/query`,
+    action: "query",
+    resource: `D1 database '${target.databaseName}'`,
+    body: { sql },
+  });
+}
+
+async function currentBookmark(target: Target): Promise<string> {
+  const result = await cloudflareRequest<{ bookmark: string }>({
+    token: target.apiToken,
+    method: "GET",
+    path: `/accounts/${target.accountId}/d1/database/${target.databaseId}/time_travel/bookmark`,
+    action: "get Time Travel bookmark of",
+    resource: `D1 database '${target.databaseName}'`,
+  });
+  return result.bookmark;
+}
+
+/** One request: creates the bookkeeping table when missing and lists the applied names. */
+async function appliedNames(inputs: D1MigrationsInputs): Promise<string[]> {
+  const results = await d1Query(inputs, inputs.setupRequest);
+  return (results[results.length - 1]?.results ?? []).map((row) => String(row.name));
+}
+
+function editedError(names: string[]): Error {
+  return new Error(
+    `${names.join(", ")} ${names.length === 1 ? "was" : "were"} edited after being applied; applied migrations ` +
+      "are never re-run. Restore the applied text and add a new migration (NNNN_name.sql) instead.",
+  );
+}
+
+/** Files this stack applied whose text changed since. */
+function editedFiles(files: D1MigrationsInputs["files"], applied: D1MigrationsState["applied"]): string[] {
+  return runOrder(Object.keys(files)).filter((name) => {
+    const checksum = applied[name];
+    return typeof checksum === "string" && checksum !== files[name]!.checksum;
+  });
+}
+
+/** Files state does not list as applied, in run order; an applied file edited since is an error. */
+export function pendingMigrations(applied: D1MigrationsState["applied"], files: D1MigrationsInputs["files"]): string[] {
+  const edited = editedFiles(files, applied);
+  if (edited.length > 0) throw editedError(edited);
+  return runOrder(Object.keys(files)).filter((name) => !(name in applied));
+}
+
+/**
+ * Applies what the database has not recorded, each file with its bookkeeping row in one request
+ * (D1 runs a request as one transaction, so a file lands whole or not at all), after taking a
+ * Time Travel bookmark to undo the upgrade with.
+ */
+async function migrate(inputs: D1MigrationsInputs, known: D1MigrationsState["applied"]): Promise<D1MigrationsState> {
+  const edited = editedFiles(inputs.files, known);
+  if (edited.length > 0) throw editedError(edited);
+
+  const recorded = await appliedNames(inputs);
+  const applied: D1MigrationsState["applied"] = {};
+  const appliedOutside: string[] = [];
+  for (const name of recorded) {
+    if (name in known) {
+      applied[name] = known[name] ?? null;
+    } else {
+      applied[name] = inputs.files[name]?.checksum ?? null;
+      appliedOutside.push(name);
+    }
+  }
+  const pending = runOrder(Object.keys(inputs.files)).filter((name) => !recorded.includes(name));
+  let bookmark = "";
+  if (pending.length > 0) {
+    bookmark = await currentBookmark(inputs);
+    for (const [index, name] of pending.entries()) {
+      try {
+        await d1Query(inputs, inputs.files[name]!.request);
+      } catch (error) {
+        const cause = error instanceof Error ? error.message : String(error);
+        const done = pending.slice(0, index);
+        throw new Error(
+          `Migration ${name} failed and was not applied (nothing of it was kept): ${cause}\n` +
+            `${done.length ? `Applied before it: ${done.join(", ")}. ` : ""}` +
+            `Not run: ${pending.slice(index + 1).join(", ") || "none"}.\n` +
+            `Time Travel bookmark before this upgrade: ${bookmark}\n` +
+            `To undo the upgrade: wrangler d1 time-travel restore ${inputs.databaseName} --bookmark=${bookmark}`,
+        );
+      }
+      applied[name] = inputs.files[name]!.checksum;
+    }
+  }
+  return { ...inputs, applied, appliedOutside, bookmark };
+}
+
+/** The provider the engine runs; every secret arrives in its arguments. */
+export const d1MigrationsProvider: pulumi.dynamic.ResourceProvider<D1MigrationsInputs, D1MigrationsState> = {
+  async create(inputs) {
+    const outs = await migrate(inputs, {});
+    return { id: `${inputs.databaseId}/migrations`, outs };
+  },
+
+  /**
+   * Compares the files with what state says was applied: no pending file, no change. The Node SDK
+   * passes no detailed diff to the engine, which then shows the inputs that differ; `files` is keyed
+   * by file name, so `pulumi preview --diff` lists each migration the upgrade will run.
+   */
+  async diff(_id, olds, news) {
+    const replaces = (["accountId", "databaseId"] as const).filter((key) => olds[key] !== news[key]);
+    if (replaces.length > 0) {
+      return { changes: true, replaces: [...replaces], deleteBeforeReplace: false };
+    }
+    return { changes: pendingMigrations(olds.applied ?? {}, news.files).length > 0 };
+  },
+
+  async update(_id, olds, news) {
+    return { outs: await migrate(news, olds.applied ?? {}) };
+  },
+
+  /** Refresh: records what the database holds (e.g. applied by wrangler), runs nothing. */
+  async read(id, props) {
+    if (!props) throw new Error(`D1 migrations ${id}: nothing to refresh from`);
+    const recorded = await appliedNames(props);
+    const known = props.applied ?? {};
+    const applied: D1MigrationsState["applied"] = {};
+    const appliedOutside = [...(props.appliedOutside ?? [])];
+    for (const name of recorded) {
+      applied[name] = name in known ? (known[name] ?? null) : (props.files[name]?.checksum ?? null);
+      if (!(name in known) && !appliedOutside.includes(name)) appliedOutside.push(name);
+    }
+    return { id, props: { ...props, applied, appliedOutside } };
+  },
+
+  /** Removing the resource leaves the schema and every row as they are. */
+  async delete() {},
+};
+
+export interface D1MigrationsArgs {
+  accountId: pulumi.Input<string>;
+  databaseId: pulumi.Input<string>;
+  databaseName: pulumi.Input<string>;
+  apiToken: pulumi.Input<string>;
+  /** The migration files, read with readMigrationFiles. */
+  files: MigrationFile[];
+}
+
+/** schema/ applied to a D1 database; `pulumi preview --diff` names each migration an upgrade will run. */
+export class D1Migrations extends pulumi.dynamic.Resource {
+  declare readonly applied: pulumi.Output<Record<string, string | null>>;
+  declare readonly appliedOutside: pulumi.Output<string[]>;
+  declare readonly bookmark: pulumi.Output<string>;
+
+  constructor(name: string, args: D1MigrationsArgs, opts?: pulumi.CustomResourceOptions) {
+    const files = Object.fromEntries(
+      args.files.map((file) => [file.name, { checksum: file.checksum, request: migrationRequestSql(file) }]),
+    );
+    super(
+      d1MigrationsProvider,
+      name,
+      {
+        accountId: args.accountId,
+        databaseId: args.databaseId,
+        databaseName: args.databaseName,
+        apiToken: pulumi.secret(args.apiToken),
+        setupRequest: `${createMigrationsTableSql}\n${listAppliedSql};`,
+        files,
+        applied: undefined,
+        appliedOutside: undefined,
+        bookmark: undefined,
+      },
+      { ...opts, additionalSecretOutputs: ["apiToken"] },
+    );
+  }
+}
