@@ -32,6 +32,9 @@ export async function applyLocalMigrations(
     files,
     applied.results.map((row) => row.name),
   );
+  if (plan.unknown.length > 0) {
+    log(`the local database has migrations this checkout lacks (${plan.unknown.join(", ")}); it was made by a newer version`);
+  }
   for (const file of plan.pending) {
     log(`applying migration ${file.name}`);
     await db.prepare(migrationRequestSql(file)).run();

@@ -87,6 +87,25 @@ function editedFiles(files: D1MigrationsInputs["files"], applied: D1MigrationsSt
   });
 }
 
+/**
+ * What the database recorded, with the checksums this stack knows; a name it did not apply itself is
+ * applied outside (its text is taken to be the current file's, so later edits are still caught).
+ */
+function reconcile(
+  recorded: string[],
+  files: D1MigrationsInputs["files"],
+  previous: Partial<Pick<D1MigrationsState, "applied" | "appliedOutside">>,
+): Pick<D1MigrationsState, "applied" | "appliedOutside"> {
+  const known = previous.applied ?? {};
+  const applied: D1MigrationsState["applied"] = {};
+  const appliedOutside = [...(previous.appliedOutside ?? [])];
+  for (const name of recorded) {
+    applied[name] = name in known ? (known[name] ?? null) : (files[name]?.checksum ?? null);
+    if (!(name in known) && !appliedOutside.includes(name)) appliedOutside.push(name);
+  }
+  return { applied, appliedOutside };
+}
+
 /** Files state does not list as applied, in run order; an applied file edited since is an error. */
 export function pendingMigrations(applied: D1MigrationsState["applied"], files: D1MigrationsInputs["files"]): string[] {
   const edited = editedFiles(files, applied);
@@ -99,21 +118,16 @@ export function pendingMigrations(applied: D1MigrationsState["applied"], files: 
  * (D1 runs a request as one transaction, so a file lands whole or not at all), after taking a
  * Time Travel bookmark to undo the upgrade with.
  */
-async function migrate(inputs: D1MigrationsInputs, known: D1MigrationsState["applied"]): Promise<D1MigrationsState> {
+async function migrate(
+  inputs: D1MigrationsInputs,
+  previous: Partial<Pick<D1MigrationsState, "applied" | "appliedOutside">> = {},
+): Promise<D1MigrationsState> {
+  const known = previous.applied ?? {};
   const edited = editedFiles(inputs.files, known);
   if (edited.length > 0) throw editedError(edited);
 
   const recorded = await appliedNames(inputs);
-  const applied: D1MigrationsState["applied"] = {};
-  const appliedOutside: string[] = [];
-  for (const name of recorded) {
-    if (name in known) {
-      applied[name] = known[name] ?? null;
-    } else {
-      applied[name] = inputs.files[name]?.checksum ?? null;
-      appliedOutside.push(name);
-    }
-  }
+  const { applied, appliedOutside } = reconcile(recorded, inputs.files, previous);
   const pending = runOrder(Object.keys(inputs.files)).filter((name) => !recorded.includes(name));
   let bookmark = "";
   if (pending.length > 0) {
@@ -141,7 +155,7 @@ async function migrate(inputs: D1MigrationsInputs, known: D1MigrationsState["app
 /** The provider the engine runs; every secret arrives in its arguments. */
 export const d1MigrationsProvider: pulumi.dynamic.ResourceProvider<D1MigrationsInputs, D1MigrationsState> = {
   async create(inputs) {
-    const outs = await migrate(inputs, {});
+    const outs = await migrate(inputs);
     return { id: `${inputs.databaseId}/migrations`, outs };
   },
 
@@ -159,26 +173,29 @@ export const d1MigrationsProvider: pulumi.dynamic.ResourceProvider<D1MigrationsI
   },
 
   async update(_id, olds, news) {
-    return { outs: await migrate(news, olds.applied ?? {}) };
+    return { outs: await migrate(news, olds) };
   },
 
   /** Refresh: records what the database holds (e.g. applied by wrangler), runs nothing. */
   async read(id, props) {
     if (!props) throw new Error(`D1 migrations ${id}: nothing to refresh from`);
     const recorded = await appliedNames(props);
-    const known = props.applied ?? {};
-    const applied: D1MigrationsState["applied"] = {};
-    const appliedOutside = [...(props.appliedOutside ?? [])];
-    for (const name of recorded) {
-      applied[name] = name in known ? (known[name] ?? null) : (props.files[name]?.checksum ?? null);
-      if (!(name in known) && !appliedOutside.includes(name)) appliedOutside.push(name);
-    }
-    return { id, props: { ...props, applied, appliedOutside } };
+    return { id, props: { ...props, ...reconcile(recorded, props.files, props) } };
   },
 
   /** Removing the resource leaves the schema and every row as they are. */
   async delete() {},
 };
+
+/** The requests the provider sends, built from the files by the shared migration plan. */
+export function migrationRequests(files: MigrationFile[]): Pick<D1MigrationsInputs, "setupRequest" | "files"> {
+  return {
+    setupRequest: `${createMigrationsTableSql}\n${listAppliedSql};`,
+    files: Object.fromEntries(
+      files.map((file) => [file.name, { checksum: file.checksum, request: migrationRequestSql(file) }]),
+    ),
+  };
+}
 
 export interface D1MigrationsArgs {
   accountId: pulumi.Input<string>;
@@ -196,9 +213,6 @@ export class D1Migrations extends pulumi.dynamic.Resource {
   declare readonly bookmark: pulumi.Output<string>;
 
   constructor(name: string, args: D1MigrationsArgs, opts?: pulumi.CustomResourceOptions) {
-    const files = Object.fromEntries(
-      args.files.map((file) => [file.name, { checksum: file.checksum, request: migrationRequestSql(file) }]),
-    );
     super(
       d1MigrationsProvider,
       name,
@@ -207,8 +221,7 @@ export class D1Migrations extends pulumi.dynamic.Resource {
         databaseId: args.databaseId,
         databaseName: args.databaseName,
         apiToken: pulumi.secret(args.apiToken),
-        setupRequest: `${createMigrationsTableSql}\n${listAppliedSql};`,
-        files,
+        ...migrationRequests(args.files),
         applied: undefined,
         appliedOutside: undefined,
         bookmark: undefined,

@@ -108,24 +108,11 @@ export interface MigrationPlan {
 }
 
 /**
- * Compares the files with what the database recorded. `checksums` are those kept when this stack
- * applied a file; an applied file whose text changed since is an error, never a silent re-run.
+ * Compares the files with what the database recorded. (Only the stack keeps the checksum of what it
+ * applied, so only the migration resource can tell an edited applied file; see d1-migrations.ts.)
  */
-export function planMigrations(
-  files: MigrationFile[],
-  appliedNames: string[],
-  checksums: Record<string, string> = {},
-): MigrationPlan {
+export function planMigrations(files: MigrationFile[], appliedNames: string[]): MigrationPlan {
   const applied = new Set(appliedNames);
-  const edited = files.filter(
-    (file) => applied.has(file.name) && checksums[file.name] !== undefined && checksums[file.name] !== file.checksum,
-  );
-  if (edited.length > 0) {
-    throw new MigrationError(
-      `${edited.map((file) => file.name).join(", ")} ${edited.length === 1 ? "was" : "were"} edited after being applied; ` +
-        "applied migrations are never re-run. Restore the applied text and add a new migration (NNNN_name.sql) instead.",
-    );
-  }
   const names = new Set(files.map((file) => file.name));
   return {
     pending: files.filter((file) => !applied.has(file.name)),
