@@ -124,6 +124,7 @@ describe("SosStack resources", () => {
     expect(Object.keys(files)).toContain("0001_init.sql");
     expect(files["0001_init.sql"]!.request).toMatch(/INSERT INTO d1_migrations \(name\) VALUES \('0001_init\.sql'\);$/);
     expect(isRpcSecret(migrations.inputs.apiToken)).toBe(true);
+    expect(migrations.additionalSecretOutputs).toEqual(["apiToken"]);
     expect(String(migrations.inputs.__provider)).not.toContain(token);
     const script = only(resources, type.script);
     expect(script.dependencies.some((urn) => urn.endsWith("::sos-dev-migrations"))).toBe(true);

@@ -10,6 +10,8 @@ export interface RegisteredResource {
   retainOnDelete: boolean;
   protect: boolean;
   parent: string;
+  /** Outputs the engine must store as secrets whatever their inputs. */
+  additionalSecretOutputs: string[];
 }
 
 const secretSigKey = "4dabf18193072939515e22adb298388d";
@@ -82,6 +84,7 @@ export async function installPulumiMocks(stack = "dev"): Promise<RegisteredResou
     getRetainondelete(): boolean;
     getProtect(): boolean;
     getParent(): string;
+    getAdditionalsecretoutputsList(): string[];
   };
   const monitor = pulumi.runtime.getMonitor() as unknown as {
     registerResource(request: Request, callback: unknown): unknown;
@@ -99,6 +102,7 @@ export async function installPulumiMocks(stack = "dev"): Promise<RegisteredResou
       retainOnDelete: request.getRetainondelete(),
       protect: request.getProtect(),
       parent: request.getParent(),
+      additionalSecretOutputs: request.getAdditionalsecretoutputsList(),
     });
     return register(request, callback);
   };
