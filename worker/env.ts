@@ -10,8 +10,8 @@ export interface Env {
   DB: D1Database;
   /** Short-term sessions, written with an expiration TTL. */
   SESSION: KVNamespace;
-  /** Workers AI, the default model and embedding provider. */
-  AI: Ai;
+  /** Workers AI, the default model and embedding provider (absent in a local run). */
+  AI?: Ai;
   /** Bearer key of the private API; without it the private routes refuse to serve. */
   AGENT_KEY?: string;
   AGENT_ID: string;

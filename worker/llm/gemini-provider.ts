@@ -1,0 +1,118 @@
+import {
+  GoogleGenerativeAI,
+  GoogleGenerativeAIAbortError,
+  GoogleGenerativeAIFetchError,
+  type Content,
+  type UsageMetadata,
+} from "@google/generative-ai";
+import type { Env } from "../env";
+import {
+  kindOfStatus,
+  ProviderError,
+  scrubSecrets,
+  type GenerateRequest,
+  type LlmProvider,
+  type StreamEvent,
+  type Usage,
+} from "./provider";
+import { requestTimeoutMs } from "./timeouts";
+
+export const geminiDefaults = { model: "gemini-2.5-flash", embeddingModel: "gemini-embedding-001" };
+
+function toProviderError(error: unknown, key: string | undefined): ProviderError {
+  if (error instanceof ProviderError) return error;
+  const message = scrubSecrets(error instanceof Error ? error.message : String(error), [key]);
+  if (error instanceof GoogleGenerativeAIAbortError) {
+    // The SDK reports its own timeout and a caller's abort alike; the caller's signal tells them apart.
+    return new ProviderError("gemini", /timeout/i.test(message) ? "timeout" : "aborted", undefined, message);
+  }
+  if (error instanceof GoogleGenerativeAIFetchError && error.status !== undefined) {
+    return new ProviderError("gemini", kindOfStatus(error.status), error.status, message);
+  }
+  return new ProviderError(
+    "gemini",
+    error instanceof GoogleGenerativeAIFetchError ? "network" : "bad_request",
+    undefined,
+    message,
+  );
+}
+
+/** Gemini takes the system prompt as `systemInstruction` and calls the assistant "model". */
+function contentsOf(request: GenerateRequest): { systemInstruction?: string; contents: Content[] } {
+  const system = request.messages
+    .filter((m) => m.role === "system")
+    .map((m) => m.content)
+    .join("\n\n");
+  const contents = request.messages
+    .filter((m) => m.role !== "system")
+    .map((m) => ({ role: m.role === "assistant" ? "model" : "user", parts: [{ text: m.content }] }));
+  return { contents, ...(system ? { systemInstruction: system } : {}) };
+}
+
+function usageOf(metadata: UsageMetadata | undefined): Usage {
+  return { inputTokens: metadata?.promptTokenCount ?? 0, outputTokens: metadata?.candidatesTokenCount ?? 0 };
+}
+
+export function geminiProvider(env: Env): LlmProvider {
+  const key = env.GEMINI_API_KEY;
+  const sdk = new GoogleGenerativeAI(key ?? "");
+  const modelFor = (request: GenerateRequest) => {
+    const { systemInstruction } = contentsOf(request);
+    return sdk.getGenerativeModel(
+      {
+        model: request.model,
+        generationConfig: { maxOutputTokens: request.maxTokens },
+        ...(systemInstruction ? { systemInstruction } : {}),
+      },
+      { timeout: requestTimeoutMs },
+    );
+  };
+
+  return {
+    name: "gemini",
+    defaultModel: geminiDefaults.model,
+
+    async generate(request) {
+      try {
+        const result = await modelFor(request).generateContent(
+          { contents: contentsOf(request).contents },
+          { signal: request.signal },
+        );
+        return { text: result.response.text(), usage: usageOf(result.response.usageMetadata) };
+      } catch (error) {
+        throw toProviderError(error, key);
+      }
+    },
+
+    async *stream(request): AsyncIterable<StreamEvent> {
+      let usage = usageOf(undefined);
+      try {
+        const result = await modelFor(request).generateContentStream(
+          { contents: contentsOf(request).contents },
+          { signal: request.signal },
+        );
+        // The SDK also settles `response`; after an abort it rejects, and nobody else awaits it.
+        result.response.catch(() => undefined);
+        for await (const chunk of result.stream) {
+          const text = chunk.text();
+          if (text) yield { type: "token", text };
+          if (chunk.usageMetadata) usage = usageOf(chunk.usageMetadata);
+        }
+      } catch (error) {
+        throw toProviderError(error, key);
+      }
+      yield { type: "done", usage };
+    },
+
+    async embed(texts, model = geminiDefaults.embeddingModel) {
+      try {
+        const response = await sdk.getGenerativeModel({ model }, { timeout: requestTimeoutMs }).batchEmbedContents({
+          requests: texts.map((text) => ({ content: { role: "user", parts: [{ text }] } })),
+        });
+        return { model, vectors: response.embeddings.map((embedding) => embedding.values) };
+      } catch (error) {
+        throw toProviderError(error, key);
+      }
+    },
+  };
+}
