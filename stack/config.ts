@@ -75,6 +75,15 @@ const settingsSchema = z.object({
   workersDevSubdomain: z
     .union([z.literal(""), z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "a subdomain label")])
     .default(""),
+  // Opt-ins: nothing leaves the account unless one of these is turned on.
+  yellowPages: z.stringbool({ error: "true or false" }).default(false),
+  yellowPagesRegistryUrl: z.url({ protocol: /^https?$/ }).default("https://mumega.com/registry"),
+  yellowPagesName: z.string().trim().max(64).default(""),
+  yellowPagesSkills: list(z.string().trim().min(1).max(40)).pipe(z.array(z.string()).max(10)).default([]),
+  yellowPagesShareCoherence: z.stringbool({ error: "true or false" }).default(true),
+  yellowPagesCallbackUrl: z.union([z.literal(""), z.url({ protocol: /^https?$/ })]).default(""),
+  telemetry: z.stringbool({ error: "true or false" }).default(false),
+  telemetryUrl: z.url({ protocol: /^https?$/ }).default("https://mumega.com/telemetry"),
 });
 
 type Settings = z.infer<typeof settingsSchema>;

@@ -1,12 +1,8 @@
-import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import * as path from "node:path";
-import { promisify } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCloudflareEmulator, type CloudflareEmulator } from "../support/cloudflare-emulator";
-import { installPulumiMocks, unwrapSecrets, type RegisteredResource } from "../support/pulumi-mocks";
+import { installPulumiMocks, type RegisteredResource } from "../support/pulumi-mocks";
+import { serializedProvider, type SerializedProvider } from "../support/serialized-provider";
 
 /**
  * The engine never runs the provider in the program's process: it serializes the provider's code
@@ -17,35 +13,17 @@ const accountId = "0123456789abcdef0123456789abcdef";
 const token = "serialized-provider-token";
 let emulator: CloudflareEmulator;
 let registered: RegisteredResource[];
-let work: string;
+const providers: SerializedProvider[] = [];
 
 beforeAll(async () => {
   registered = await installPulumiMocks("serialized");
   emulator = await startCloudflareEmulator({ token, accountId });
-  work = mkdtempSync(path.join(tmpdir(), "sos-provider-"));
 });
 
 afterAll(async () => {
   await emulator.close();
-  rmSync(work, { recursive: true, force: true });
+  providers.forEach((provider) => provider.remove());
 });
-
-/** Loads the serialized provider in a fresh Node process and runs one method there. */
-async function runInFreshProcess(providerText: string, method: string, args: unknown[]): Promise<unknown> {
-  const providerFile = path.join(work, `provider-${Math.random().toString(36).slice(2)}.js`);
-  writeFileSync(providerFile, providerText);
-  const script = `
-    const provider = require(${JSON.stringify(providerFile)}).handler();
-    provider[${JSON.stringify(method)}](...${JSON.stringify(args)})
-      .then((result) => process.stdout.write(JSON.stringify({ result: result ?? null })))
-      .catch((error) => process.stdout.write(JSON.stringify({ error: String(error.message) })));
-  `;
-  const { stdout } = await promisify(execFile)(process.execPath, ["-e", script], {
-    cwd: work,
-    env: { PATH: process.env.PATH, CLOUDFLARE_API_BASE_URL: emulator.baseUrl },
-  });
-  return JSON.parse(stdout);
-}
 
 describe("D1 migrations provider, serialized as the engine does it", () => {
   it("holds no secret, and creates and diffs from a fresh process", async () => {
@@ -62,16 +40,15 @@ describe("D1 migrations provider, serialized as the engine does it", () => {
       files: readMigrationFiles(schemaDir),
     });
     await new Promise((resolve) => resource.urn.apply(resolve));
-    const registration = registered.find((entry) => entry.name === "serialized-migrations")!;
-    const providerText = String(registration.inputs.__provider);
-    expect(providerText).toMatch(/^exports\.handler = /);
-    expect(providerText).not.toContain(token);
-
-    const { __provider: _, ...wrapped } = registration.inputs;
-    const inputs = unwrapSecrets(wrapped) as { apiToken: string; files: Record<string, unknown> };
+    const provider = serializedProvider(registered.find((entry) => entry.name === "serialized-migrations")!);
+    providers.push(provider);
+    expect(provider.text).toMatch(/^exports\.handler = /);
+    expect(provider.text).not.toContain(token);
+    const inputs = provider.inputs as { apiToken: string; files: Record<string, unknown> };
     expect(inputs.apiToken).toBe(token);
+    const env = { CLOUDFLARE_API_BASE_URL: emulator.baseUrl };
 
-    const created = (await runInFreshProcess(providerText, "create", [inputs])) as {
+    const created = (await provider.run("create", [inputs], env)) as {
       result?: { id: string; outs: { applied: Record<string, string> } };
       error?: string;
     };
@@ -84,7 +61,7 @@ describe("D1 migrations provider, serialized as the engine does it", () => {
       .all() as { name: string }[];
     expect(tables.map((table) => table.name)).toEqual(expect.arrayContaining(["agent_state", "engrams", "engrams_fts"]));
 
-    const diff = (await runInFreshProcess(providerText, "diff", ["id", created.result!.outs, inputs])) as {
+    const diff = (await provider.run("diff", ["id", created.result!.outs, inputs], env)) as {
       result?: { changes: boolean };
     };
     expect(diff.result).toEqual({ changes: false });
