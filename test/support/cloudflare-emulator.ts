@@ -2,6 +2,8 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import type { AddressInfo } from "node:net";
 import type BetterSqlite3 from "better-sqlite3";
 import { installD1 } from "./cloudflare-emulator-d1";
+import { installPages, type PagesDeploymentView } from "./cloudflare-emulator-pages";
+import type { PagesUpload } from "./cloudflare-emulator-pages-assets";
 
 /**
  * A local stand-in for the Cloudflare v4 API, good enough that wrangler itself and this project's
@@ -9,7 +11,7 @@ import { installD1 } from "./cloudflare-emulator-d1";
  * running wrangler against it, see test/emulator/wrangler-d1.test.ts).
  *
  * This file holds what every area shares: the server, the router, the envelope and the auth check.
- * Each product area (D1 here; Pages later) lives in a sibling `cloudflare-emulator-<area>.ts` that
+ * Each product area (D1, Pages) lives in a sibling `cloudflare-emulator-<area>.ts` that
  * registers its routes through an {@link EmulatorAreaContext}.
  */
 
@@ -48,10 +50,15 @@ export interface RouteReply {
 
 export type RouteHandler = (request: EmulatorRequest) => RouteReply | Promise<RouteReply>;
 
+export interface RouteOptions {
+  /** Replaces the API-token check, for endpoints that take another credential (Pages' upload JWT). */
+  authenticate?: (headers: IncomingHttpHeaders) => void;
+}
+
 /** What an area gets to register its routes; areas import only types from here, so no import cycle. */
 export interface EmulatorAreaContext {
   accountId: string;
-  route(method: string, pattern: string, handler: RouteHandler): void;
+  route(method: string, pattern: string, handler: RouteHandler, options?: RouteOptions): void;
   /** Ends the handler with Cloudflare's error envelope. */
   fail(status: number, ...errors: ApiError[]): never;
 }
@@ -72,6 +79,14 @@ export interface CloudflareEmulator {
   createD1Database(name: string): { uuid: string; name: string };
   /** The live SQLite database behind a D1 database; a Time Travel restore replaces it, so ask again after one. */
   d1(uuid: string): BetterSqlite3.Database;
+  /** A direct-upload Pages project (production branch `main` unless given). */
+  createPagesProject(name: string, options?: { productionBranch?: string }): { id: string; name: string };
+  /** A Pages deployment with its manifest and extra form parts: the given one, else the live production one. */
+  pagesDeployment(project: string, deploymentId?: string): PagesDeploymentView;
+  /** What a Pages deployment serves, `"/path"` → bytes, rebuilt from its manifest and the stored blobs. */
+  pagesFiles(project: string, deploymentId?: string): Map<string, Buffer>;
+  /** Every `POST /pages/assets/upload`, in order: the project (from the JWT) and the hashes it carried. */
+  pagesUploads: PagesUpload[];
   requests: RecordedRequest[];
   resetRequests(): void;
   close(): Promise<void>;
@@ -91,6 +106,7 @@ interface Route {
   method: string;
   segments: string[];
   handler: RouteHandler;
+  authenticate?: RouteOptions["authenticate"];
 }
 
 const apiPrefix = "/client/v4";
@@ -103,14 +119,20 @@ export async function startCloudflareEmulator(options: {
   const requests: RecordedRequest[] = [];
   const context: EmulatorAreaContext = {
     accountId: options.accountId,
-    route(method, pattern, handler) {
-      routes.push({ method: method.toUpperCase(), segments: pattern.split("/").filter(Boolean), handler });
+    route(method, pattern, handler, routeOptions) {
+      routes.push({
+        method: method.toUpperCase(),
+        segments: pattern.split("/").filter(Boolean),
+        handler,
+        authenticate: routeOptions?.authenticate,
+      });
     },
     fail(status, ...errors) {
       throw new ApiFailure(status, errors);
     },
   };
   const d1 = installD1(context);
+  const pages = installPages(context);
 
   const server = createServer((incoming, outgoing) => {
     void handle(incoming, outgoing).catch((error: unknown) => {
@@ -127,8 +149,9 @@ export async function startCloudflareEmulator(options: {
     const body = parseBody(rawBody, incoming.headers["content-type"]);
     requests.push({ method, path, search: url.search, body });
     try {
-      checkAuth(incoming.headers, options.token);
       const match = url.pathname.startsWith(apiPrefix) ? matchRoute(routes, method, path) : undefined;
+      if (match?.route.authenticate) match.route.authenticate(incoming.headers);
+      else checkAuth(incoming.headers, options.token);
       if (!match) {
         // Not Cloudflare's exact wording (it answers 400 "No route for that URI"): naming the route makes
         // a call the emulator does not cover obvious in wrangler's output.
@@ -166,6 +189,10 @@ export async function startCloudflareEmulator(options: {
     token: options.token,
     createD1Database: (name) => d1.createDatabase(name),
     d1: (uuid) => d1.sqlite(uuid),
+    createPagesProject: (name, projectOptions) => pages.createProject(name, projectOptions),
+    pagesDeployment: (project, deploymentId) => pages.deployment(project, deploymentId),
+    pagesFiles: (project, deploymentId) => pages.files(project, deploymentId),
+    pagesUploads: pages.uploads,
     requests,
     resetRequests: () => void requests.splice(0),
     close: async () => {

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { CloudflareEmulator } from "./cloudflare-emulator";
@@ -43,39 +43,72 @@ export function wranglerProject(
     }),
   );
 
-  function run(...args: string[]): Promise<WranglerRun> {
-    const inherited = Object.fromEntries(
-      Object.entries(process.env).filter(([key]) => !/^(CLOUDFLARE_|CF_|WRANGLER_)/.test(key)),
-    );
-    const env = {
-      ...inherited,
-      CLOUDFLARE_API_BASE_URL: emulator.baseUrl,
-      CLOUDFLARE_API_TOKEN: emulator.token,
-      CLOUDFLARE_ACCOUNT_ID: emulator.accountId,
-      CI: "true",
-      WRANGLER_SEND_METRICS: "false",
-      NO_COLOR: "1",
-      HOME: path.join(dir, "home"),
-      XDG_CONFIG_HOME: path.join(dir, "home", ".config"),
-      // wrangler's update check reads npm settings from npm_<key> variables only: a closed loopback
-      // port keeps it offline.
-      npm_registry: "http://127.0.0.1:9/",
-    };
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [wranglerBin, ...args], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-      child.on("error", reject);
-      child.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
-  }
-
   return {
     dir,
     writeMigration: (name, sql) => writeFileSync(path.join(dir, "migrations", name), sql),
-    run,
+    run: (...args) => runWrangler(emulator, dir, args),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+export interface WranglerPagesSite {
+  /** The working folder: a private HOME and `site/`, and no wrangler config (Pages reads none by default). */
+  dir: string;
+  /** The folder to deploy, i.e. `wrangler pages deploy <siteDir>`. */
+  siteDir: string;
+  /** Writes a file below `site/`, creating its folders. */
+  writeFile(relativePath: string, content: string | Buffer): void;
+  deleteFile(relativePath: string): void;
+  run(...args: string[]): Promise<WranglerRun>;
+  remove(): void;
+}
+
+/** A throwaway folder of static files for `wrangler pages deploy`, run against the emulator. */
+export function wranglerPagesSite(emulator: CloudflareEmulator): WranglerPagesSite {
+  const dir = mkdtempSync(path.join(tmpdir(), "sos-wrangler-pages-"));
+  const siteDir = path.join(dir, "site");
+  mkdirSync(siteDir);
+  mkdirSync(path.join(dir, "home"));
+  return {
+    dir,
+    siteDir,
+    writeFile(relativePath, content) {
+      const file = path.join(siteDir, relativePath);
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, content);
+    },
+    deleteFile: (relativePath) => unlinkSync(path.join(siteDir, relativePath)),
+    run: (...args) => runWrangler(emulator, dir, args),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** Runs wrangler in `dir` with no stdin, no user-level config and no credentials but the emulator's. */
+function runWrangler(emulator: CloudflareEmulator, dir: string, args: string[]): Promise<WranglerRun> {
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !/^(CLOUDFLARE_|CF_|WRANGLER_)/.test(key)),
+  );
+  const env = {
+    ...inherited,
+    CLOUDFLARE_API_BASE_URL: emulator.baseUrl,
+    CLOUDFLARE_API_TOKEN: emulator.token,
+    CLOUDFLARE_ACCOUNT_ID: emulator.accountId,
+    CI: "true",
+    WRANGLER_SEND_METRICS: "false",
+    NO_COLOR: "1",
+    HOME: path.join(dir, "home"),
+    XDG_CONFIG_HOME: path.join(dir, "home", ".config"),
+    // wrangler's update check reads npm settings from npm_<key> variables only: a closed loopback
+    // port keeps it offline.
+    npm_registry: "http://127.0.0.1:9/",
+  };
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [wranglerBin, ...args], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
 }
