@@ -1,0 +1,180 @@
+import { describe, expect, it } from "vitest";
+import { useWorker } from "../support/worker-harness";
+
+const harness = useWorker();
+
+/** Mirror's EngramResponse fields, as POST /search returns them. */
+const searchKeys = [
+  "id",
+  "context_id",
+  "series",
+  "project",
+  "similarity",
+  "epistemic_truths",
+  "core_concepts",
+  "affective_vibe",
+  "timestamp",
+  "text",
+].sort();
+
+async function rows(agent: string, contextId: string) {
+  const d1 = await harness.d1();
+  return (await d1.prepare("SELECT * FROM engrams WHERE agent = ? AND context_id = ?").bind(agent, contextId).all())
+    .results;
+}
+
+describe("the Mirror memory routes", () => {
+  it("POST /store inserts, answering {status, context_id, agent, merged: false}", async () => {
+    const response = await harness.request("POST", "/store", {
+      agent: "river",
+      context_id: "conv-1",
+      text: "River remembers the lighthouse",
+      epistemic_truths: ["lighthouses guide ships"],
+      core_concepts: ["lighthouse"],
+      affective_vibe: "Calm",
+      energy_level: "Balanced",
+      metadata: { source: "test" },
+      project: "ignored",
+    });
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ status: "success", context_id: "conv-1", agent: "river", merged: false });
+    const stored = await rows("river", "conv-1");
+    expect(stored).toHaveLength(1);
+    expect(stored[0]).toMatchObject({ text: "River remembers the lighthouse", affective_vibe: "Calm", ref_count: 1 });
+  });
+
+  it("POST /store upserts on context_id: one engram, updated, merged: true", async () => {
+    const response = await harness.request("POST", "/store", {
+      agent: "river",
+      context_id: "conv-1",
+      text: "River remembers the harbour",
+    });
+    expect(response.body).toEqual({ status: "success", context_id: "conv-1", agent: "river", merged: true });
+    const stored = await rows("river", "conv-1");
+    expect(stored).toHaveLength(1);
+    expect(stored[0]).toMatchObject({
+      text: "River remembers the harbour",
+      ref_count: 2,
+      affective_vibe: "Neutral",
+      epistemic_truths: "[]",
+    });
+
+    const old = await harness.request("POST", "/search", { query: "lighthouse", threshold: 0 });
+    expect(old.body).toEqual([]);
+    const other = await harness.request("POST", "/store", {
+      agent: "knight",
+      context_id: "conv-1",
+      text: "Knight's own conv-1",
+    });
+    expect(other.body.merged).toBe(false);
+    expect(await rows("knight", "conv-1")).toHaveLength(1);
+  });
+
+  it("POST /search returns a bare array of Mirror's fields, best first with similarity 1", async () => {
+    await harness.request("POST", "/store", {
+      agent: "river",
+      context_id: "conv-2",
+      text: "harbour harbour harbour lights",
+      epistemic_truths: ["ports have lights"],
+      core_concepts: ["harbour"],
+    });
+    const response = await harness.request("POST", "/search", { query: "harbour", threshold: 0 });
+    expect(response.status).toBe(200);
+    expect(Array.isArray(response.body)).toBe(true);
+    expect(response.body).toHaveLength(2);
+    const [best, next] = response.body;
+    expect(Object.keys(best).sort()).toEqual(searchKeys);
+    expect(best).toMatchObject({
+      context_id: "conv-2",
+      series: "River - Agent Memory",
+      project: null,
+      similarity: 1,
+      epistemic_truths: ["ports have lights"],
+      core_concepts: ["harbour"],
+      affective_vibe: "Neutral",
+      text: "harbour harbour harbour lights",
+    });
+    expect(best.timestamp).toMatch(/^\d{4}-\d{2}-\d{2}T.*Z$/);
+    expect(next.similarity).toBeGreaterThan(0);
+    expect(next.similarity).toBeLessThan(1);
+  });
+
+  it("POST /search applies threshold (default 0.5), top_k (default 5) and agent_filter", async () => {
+    for (let i = 0; i < 7; i++)
+      await harness.request("POST", "/store", { agent: "oracle", context_id: `o-${i}`, text: `oracle prophecy ${i}` });
+    expect((await harness.request("POST", "/search", { query: "prophecy" })).body).toHaveLength(5);
+    expect((await harness.request("POST", "/search", { query: "prophecy", top_k: 7 })).body).toHaveLength(7);
+
+    const everything = await harness.request("POST", "/search", { query: "harbour", threshold: 0 });
+    const strict = await harness.request("POST", "/search", { query: "harbour", threshold: 0.99 });
+    expect(everything.body.length).toBeGreaterThan(strict.body.length);
+    expect(strict.body.every((r: { similarity: number }) => r.similarity >= 0.99)).toBe(true);
+
+    await harness.request("POST", "/store", { agent: "knight", context_id: "k-prophecy", text: "knight prophecy" });
+    const filtered = await harness.request("POST", "/search", {
+      query: "prophecy",
+      top_k: 20,
+      threshold: 0,
+      agent_filter: "knight",
+    });
+    expect(filtered.body.map((r: { series: string }) => r.series)).toEqual(["Knight - Agent Memory"]);
+  });
+
+  it("GET /recent/:agent answers {agent, count, engrams} newest first", async () => {
+    const response = await harness.request("GET", "/recent/oracle?limit=2");
+    expect(response.status).toBe(200);
+    expect(response.body.agent).toBe("oracle");
+    expect(response.body.count).toBe(2);
+    expect(response.body.engrams.map((e: { context_id: string }) => e.context_id)).toEqual(["o-6", "o-5"]);
+    expect(response.body.engrams[0]).toMatchObject({
+      series: "Oracle - Agent Memory",
+      text: "oracle prophecy 6",
+      raw_data: { agent: "oracle", text: "oracle prophecy 6" },
+      epistemic_truths: [],
+      affective_vibe: "Neutral",
+    });
+    expect((await harness.request("GET", "/recent/oracle")).body.count).toBe(7);
+    expect((await harness.request("GET", "/recent/nobody")).body).toEqual({ agent: "nobody", count: 0, engrams: [] });
+  });
+
+  it("GET /stats counts engrams per agent", async () => {
+    const response = await harness.request("GET", "/stats");
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ total_engrams: 11, by_agent: { river: 2, knight: 2, oracle: 7 } });
+  });
+
+  it("answers errors as FastAPI did ({detail}), naming the field", async () => {
+    const store = await harness.request("POST", "/store", { agent: "river", text: "no context" });
+    expect(store.status).toBe(400);
+    expect(store.body).toEqual({ detail: "context_id: is required", code: "invalid_request", field: "context_id" });
+    expect((await harness.request("POST", "/search", { query: "x", top_k: 0 })).body).toMatchObject({ field: "top_k" });
+    expect((await harness.request("POST", "/search", { query: "x", threshold: 2 })).body).toMatchObject({
+      field: "threshold",
+    });
+    expect((await harness.request("POST", "/store", { agent: "", context_id: "c", text: "t" })).body).toMatchObject({
+      field: "agent",
+    });
+    expect((await harness.request("GET", "/recent/river?limit=0")).body).toMatchObject({ field: "limit" });
+    const unauthorized = await harness.request("GET", "/stats", undefined, { auth: "wrong" });
+    expect(unauthorized.status).toBe(401);
+    expect(unauthorized.body).toMatchObject({ detail: "The agent key is not valid.", code: "unauthorized" });
+  });
+});
+
+describe("the largest Mirror search", () => {
+  const big = useWorker();
+
+  it("returns top_k = 100 results and records their recall (more ids than D1's 100 bound parameters)", async () => {
+    const d1 = await big.d1();
+    await d1
+      .prepare(
+        `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 120)
+         INSERT INTO engrams (id, agent, context_id, text) SELECT 'w-' || i, 'river', 'w-' || i, 'walrus ' || i FROM n`,
+      )
+      .run();
+    const response = await big.request("POST", "/search", { query: "walrus", top_k: 100, threshold: 0 });
+    expect(response.status).toBe(200);
+    expect(response.body).toHaveLength(100);
+    expect(await d1.prepare("SELECT count(*) AS n FROM engrams WHERE accessed_at IS NOT NULL").first("n")).toBe(100);
+  });
+});

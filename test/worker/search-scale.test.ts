@@ -1,0 +1,86 @@
+import { CompiledQuery, DummyDriver, Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler } from "kysely";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Database } from "../../worker/db/database";
+import { searchEngramsQuery } from "../../worker/db/engram-search";
+import { ftsMatchExpression } from "../../worker/memory/fts-query";
+import { testAgentId, useWorker } from "../support/worker-harness";
+
+const harness = useWorker();
+const total = 5_000;
+
+/** Compiles with SQLite's compiler, as kysely-d1's dialect does, without executing anything. */
+const compiler = new Kysely<Database>({
+  dialect: {
+    createAdapter: () => new SqliteAdapter(),
+    createDriver: () => new DummyDriver(),
+    createIntrospector: (db) => new SqliteIntrospector(db),
+    createQueryCompiler: () => new SqliteQueryCompiler(),
+  },
+});
+
+async function rowsRead(query: CompiledQuery): Promise<{ rows: number; rowsRead: number }> {
+  const d1 = await harness.d1();
+  const result = await d1
+    .prepare(query.sql)
+    .bind(...query.parameters)
+    .all();
+  return { rows: result.results.length, rowsRead: result.meta.rows_read };
+}
+
+beforeAll(async () => {
+  const d1 = await harness.d1();
+  // One statement: 5,000 engrams, 5 of them mentioning a zebra; the triggers index each one.
+  await d1
+    .prepare(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+       INSERT INTO engrams (id, agent, text, created_at)
+       SELECT 'seed-' || i, ?, 'memory number ' || i || ' about ' ||
+         CASE WHEN i % 1000 = 0 THEN 'a zebra at the zoo' ELSE 'ordinary daily things' END,
+         datetime('2026-01-01', '+' || i || ' seconds')
+       FROM n`,
+    )
+    .bind(total, testAgentId)
+    .run();
+});
+
+describe("search over 5,000 engrams", () => {
+  it("holds them all", async () => {
+    const d1 = await harness.d1();
+    expect(await d1.prepare("SELECT count(*) AS n FROM engrams").first("n")).toBe(total);
+  });
+
+  it("returns the matches through the route", async () => {
+    const response = await harness.request("POST", "/api/memories/search", { query: "zebra" });
+    expect(response.status).toBe(200);
+    expect(response.body.results).toHaveLength(5);
+  });
+
+  it("reads a bounded number of rows with the route's own query, where a scan reads them all", async () => {
+    // The exact builder and parameters POST /api/memories/search uses for {query: "zebra"}.
+    const search = searchEngramsQuery(compiler, {
+      match: ftsMatchExpression("zebra")!,
+      agent: testAgentId,
+      limit: 10,
+    }).compile();
+    const indexed = await rowsRead(search);
+    expect(indexed.rows).toBe(5);
+    expect(indexed.rowsRead).toBeLessThan(50);
+
+    // The same question by scanning: proves meta.rows_read counts what a full scan costs here.
+    const scan = await rowsRead(CompiledQuery.raw("SELECT id FROM engrams WHERE text LIKE '%zebra%'", []));
+    expect(scan.rows).toBe(5);
+    expect(scan.rowsRead).toBeGreaterThanOrEqual(total);
+  });
+
+  it("reads at most the matching rows when a word is everywhere", async () => {
+    const search = searchEngramsQuery(compiler, {
+      match: ftsMatchExpression("ordinary")!,
+      agent: testAgentId,
+      limit: 10,
+    }).compile();
+    const common = await rowsRead(search);
+    expect(common.rows).toBe(10);
+    // Per match: its index entry, its length (bm25 needs it) and its engram; never more than that.
+    expect(common.rowsRead).toBeLessThanOrEqual(3 * (total - 5) + 20);
+  });
+});

@@ -1,0 +1,182 @@
+import type { D1Database } from "@cloudflare/workers-types/index";
+import { sql, type Selectable } from "kysely";
+import type { CursorPosition } from "../http/cursor";
+import { runBatch } from "./batch";
+import type { Db, EngramsTable } from "./database";
+import { nowTimestamp } from "./timestamps";
+
+/** Every engram column but rowid and the embedding (binary, and absent until embeddings come). */
+export const engramColumns = [
+  "id",
+  "agent",
+  "context_id",
+  "text",
+  "epistemic_truths",
+  "core_concepts",
+  "affective_vibe",
+  "created_at",
+  "accessed_at",
+  "importance",
+  "updated_at",
+  "ref_count",
+] as const;
+
+export type EngramRow = Pick<Selectable<EngramsTable>, (typeof engramColumns)[number]>;
+
+export interface NewEngram {
+  agent: string;
+  text: string;
+  context_id?: string | null;
+  epistemic_truths?: string[];
+  core_concepts?: string[];
+  affective_vibe?: string | null;
+  importance?: number;
+}
+
+export type EngramChanges = Partial<Omit<NewEngram, "agent">>;
+
+export async function createEngram(db: Db, engram: NewEngram): Promise<EngramRow> {
+  const now = nowTimestamp();
+  return db
+    .insertInto("engrams")
+    .values({
+      id: crypto.randomUUID(),
+      ...storedFields(engram),
+      agent: engram.agent,
+      text: engram.text,
+      created_at: now,
+      updated_at: now,
+    })
+    .returning(engramColumns)
+    .executeTakeFirstOrThrow();
+}
+
+export async function getEngram(db: Db, id: string): Promise<EngramRow | undefined> {
+  return db.selectFrom("engrams").select(engramColumns).where("id", "=", id).executeTakeFirst();
+}
+
+export interface EngramPage {
+  agent: string;
+  contextId?: string;
+  limit: number;
+  /** Continue strictly below this (created_at, id). */
+  after?: CursorPosition;
+}
+
+/** Newest first; reads limit + 1 rows so the caller knows whether another page exists. */
+export async function listEngrams(db: Db, page: EngramPage): Promise<EngramRow[]> {
+  let query = db.selectFrom("engrams").select(engramColumns).where("agent", "=", page.agent);
+  if (page.contextId !== undefined) query = query.where("context_id", "=", page.contextId);
+  if (page.after) {
+    const { at, id } = page.after;
+    query = query.where((eb) => eb(eb.refTuple("created_at", "id"), "<", eb.tuple(at, id)));
+  }
+  return query
+    .orderBy("created_at", "desc")
+    .orderBy("id", "desc")
+    .limit(page.limit + 1)
+    .execute();
+}
+
+/** Newest first, optionally for one agent (the compatibility routes' "recent"). */
+export async function recentEngrams(db: Db, agent: string, limit: number): Promise<EngramRow[]> {
+  return db
+    .selectFrom("engrams")
+    .select(engramColumns)
+    .where("agent", "=", agent)
+    .orderBy("created_at", "desc")
+    .orderBy("id", "desc")
+    .limit(limit)
+    .execute();
+}
+
+export async function updateEngram(db: Db, id: string, changes: EngramChanges): Promise<EngramRow | undefined> {
+  return db
+    .updateTable("engrams")
+    .set({ ...storedFields(changes), updated_at: nowTimestamp() })
+    .where("id", "=", id)
+    .returning(engramColumns)
+    .executeTakeFirst();
+}
+
+export async function deleteEngram(db: Db, id: string): Promise<boolean> {
+  const result = await db.deleteFrom("engrams").where("id", "=", id).executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+/**
+ * Records that engrams were recalled. The ids travel as one JSON parameter: D1 allows 100 bound
+ * parameters per statement, fewer than the largest page a search may return.
+ */
+export function touchEngramsQuery(db: Db, ids: readonly string[], at: string) {
+  return db
+    .updateTable("engrams")
+    .set({ accessed_at: at })
+    .where(sql<boolean>`id IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`);
+}
+
+export async function touchEngrams(db: Db, ids: readonly string[]): Promise<void> {
+  if (ids.length > 0) await touchEngramsQuery(db, ids, nowTimestamp()).execute();
+}
+
+export async function countEngramsByAgent(db: Db): Promise<Record<string, number>> {
+  const rows = await db
+    .selectFrom("engrams")
+    .select(["agent", (eb) => eb.fn.countAll<number>().as("count")])
+    .groupBy("agent")
+    .execute();
+  return Object.fromEntries(rows.map((row) => [row.agent, Number(row.count)]));
+}
+
+/**
+ * Stores an engram keyed by (agent, context_id): updates the newest engram of that context (and
+ * bumps its ref_count), or inserts one when the context has none. Both statements run in one
+ * D1 batch: D1 runs batches one at a time, each as a transaction, so two stores of a new context
+ * give one insert and one update, never two engrams.
+ */
+export async function upsertEngramByContext(
+  db: Db,
+  d1: D1Database,
+  engram: NewEngram & { context_id: string },
+): Promise<{ merged: boolean }> {
+  const now = nowTimestamp();
+  const fields = storedFields(engram);
+  const sameContext = db
+    .selectFrom("engrams")
+    .where("agent", "=", engram.agent)
+    .where("context_id", "=", engram.context_id);
+  const update = db
+    .updateTable("engrams")
+    .set((eb) => ({ ...fields, updated_at: now, ref_count: eb("ref_count", "+", 1) }))
+    .where("id", "=", sameContext.select("id").orderBy("created_at", "desc").orderBy("id", "desc").limit(1));
+  const values = {
+    id: crypto.randomUUID(),
+    ...fields,
+    agent: engram.agent,
+    text: engram.text,
+    created_at: now,
+    updated_at: now,
+  };
+  const columns = Object.keys(values) as (keyof typeof values)[];
+  const insert = db
+    .insertInto("engrams")
+    .columns(columns)
+    .expression(
+      db
+        .selectNoFrom((eb) => columns.map((column) => eb.val(values[column]).as(column)))
+        .where((eb) => eb.not(eb.exists(sameContext.select(sql.lit(1).as("one"))))),
+    );
+  const [updated] = await runBatch(d1, [update, insert]);
+  return { merged: (updated?.meta.changes ?? 0) > 0 };
+}
+
+function storedFields(engram: EngramChanges) {
+  return {
+    ...(engram.text !== undefined && { text: engram.text }),
+    ...(engram.context_id !== undefined && { context_id: engram.context_id }),
+    ...(engram.epistemic_truths !== undefined && { epistemic_truths: JSON.stringify(engram.epistemic_truths) }),
+    ...(engram.core_concepts !== undefined && { core_concepts: JSON.stringify(engram.core_concepts) }),
+    ...(engram.affective_vibe !== undefined && { affective_vibe: engram.affective_vibe }),
+    ...(engram.importance !== undefined && { importance: engram.importance }),
+  };
+}

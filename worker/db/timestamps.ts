@@ -1,0 +1,19 @@
+import type { Timestamp } from "./database";
+
+let last = 0;
+
+/**
+ * Now as SQLite DATETIME text with milliseconds. Strictly increasing within an isolate, so rows
+ * written by one worker instance in the same millisecond still list newest first; it sorts
+ * correctly against CURRENT_TIMESTAMP values (`... 12:00:00` < `... 12:00:00.001`).
+ */
+export function nowTimestamp(): Timestamp {
+  last = Math.max(Date.now(), last + 1);
+  return new Date(last).toISOString().replace("T", " ").replace("Z", "");
+}
+
+/** SQLite DATETIME text (UTC) as ISO 8601; anything else is passed through unchanged. */
+export function toIso(value: Timestamp | null): string | null {
+  if (value === null) return null;
+  return /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?$/.test(value) ? `${value.replace(" ", "T")}Z` : value;
+}

@@ -1,0 +1,55 @@
+import { HttpError } from "./http-error";
+import { json } from "./json";
+import type { AppRequest } from "./types";
+
+/**
+ * The one place errors become responses. Each API family keeps the error envelope its clients
+ * already parse: the runtime API `{error: {code, message, field}}`, the SOS prototype
+ * `{success: false, error}`, and Mirror (FastAPI) `{detail}`.
+ */
+export function errorResponse(error: unknown, request: AppRequest): Response {
+  const httpError = error instanceof HttpError ? error : undefined;
+  if (!httpError) logUnexpected(error, request);
+  const known = httpError ?? new HttpError(500, "internal_error", "The request failed inside the worker.");
+  const body = envelope(errorFamily(new URL(request.url).pathname), known);
+  const headers = { ...known.headers };
+  if (known.status === 401) headers["www-authenticate"] ??= 'Bearer realm="sos"';
+  return json(body, known.status, headers);
+}
+
+type Family = "api" | "sos" | "mirror";
+
+function errorFamily(pathname: string): Family {
+  if (/^\/(health|chat|memory|agent)(\/|$)/.test(pathname)) return "sos";
+  if (/^\/(store|search|stats|recent)(\/|$)/.test(pathname)) return "mirror";
+  return "api";
+}
+
+function envelope(family: Family, error: HttpError): unknown {
+  const field = error.field === undefined ? {} : { field: error.field };
+  switch (family) {
+    case "sos":
+      return { success: false, error: error.message, code: error.code, ...field };
+    case "mirror":
+      return { detail: error.message, code: error.code, ...field };
+    case "api":
+      return { error: { code: error.code, message: error.message, ...field } };
+  }
+}
+
+/**
+ * Only the error's class name and the route pattern are logged: messages of driver errors can
+ * quote SQL input (FTS syntax errors do), and request bodies are user content.
+ */
+function logUnexpected(error: unknown, request: AppRequest): void {
+  const name = error instanceof Error ? error.name : typeof error;
+  console.error(
+    JSON.stringify({
+      level: "error",
+      event: "unhandled_error",
+      error: name,
+      method: request.method,
+      route: request.route ?? null,
+    }),
+  );
+}

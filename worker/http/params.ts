@@ -1,0 +1,39 @@
+import { badRequest } from "./http-error";
+import type { AppRequest } from "./types";
+
+/** A path parameter, percent-decoded; bounded so it can be a KV key or a bound SQL value. */
+export function pathParam(request: AppRequest, name: string, maxLength = 256): string {
+  const raw = request.params[name] ?? "";
+  let value: string;
+  try {
+    value = decodeURIComponent(raw);
+  } catch {
+    throw badRequest(name, "is not valid percent-encoding");
+  }
+  if (value === "" || value.length > maxLength) throw badRequest(name, `must be 1 to ${maxLength} characters`);
+  return value;
+}
+
+/** One query parameter; a repeated one is an error rather than a silent pick. */
+export function queryParam(request: AppRequest, name: string, maxLength = 1024): string | undefined {
+  const value = request.query[name];
+  if (value === undefined) return undefined;
+  if (Array.isArray(value)) throw badRequest(name, "must be given once");
+  if (value.length > maxLength) throw badRequest(name, `must be at most ${maxLength} characters`);
+  return value;
+}
+
+export function queryInt(
+  request: AppRequest,
+  name: string,
+  options: { min: number; max: number; fallback: number },
+): number {
+  const value = queryParam(request, name, 16);
+  if (value === undefined) return options.fallback;
+  if (!/^\d+$/.test(value)) throw badRequest(name, "must be a whole number");
+  const number = Number(value);
+  if (number < options.min || number > options.max) {
+    throw badRequest(name, `must be between ${options.min} and ${options.max}`);
+  }
+  return number;
+}

@@ -1,0 +1,59 @@
+import type { Env } from "../env";
+import type { Db } from "../db/database";
+import { latestMigrationName } from "../db/migration-queries";
+import { readAllContents, type FullEngramRow } from "../db/privacy-queries";
+import type { AgentStateRow } from "../db/state-queries";
+import { contactView } from "../contact/contact-view";
+import { toIso } from "../db/timestamps";
+import { memoryView } from "../memory/engram-view";
+import { readAllSessions } from "../sessions/session-store";
+import { metrics, parseStoredUv16d } from "../state/uv16d";
+import { runtimeVersion } from "../version";
+import { agentId } from "../agent";
+
+export const exportFormat = "sos-export/1";
+
+/** Everything this deployment stores, as one JSON document (GET /api/export). */
+export async function buildExport(env: Env, db: Db) {
+  const [contents, sessions, schemaVersion] = await Promise.all([
+    readAllContents(db),
+    readAllSessions(env),
+    latestMigrationName(db),
+  ]);
+  const engrams = contents.engrams.map(exportedEngram);
+  const agentState = contents.agentState.map(exportedState);
+  const contacts = contents.contacts.map(contactView);
+  return {
+    format: exportFormat,
+    exported_at: new Date().toISOString(),
+    agent_id: agentId(env),
+    runtime_version: runtimeVersion,
+    schema_version: schemaVersion ?? null,
+    counts: {
+      engrams: engrams.length,
+      agent_state: agentState.length,
+      sessions: sessions.length,
+      contacts: contacts.length,
+    },
+    engrams,
+    agent_state: agentState,
+    sessions,
+    contacts,
+  };
+}
+
+function exportedEngram(row: FullEngramRow) {
+  const { embedding, ...rest } = row;
+  return { ...memoryView(rest), embedding: embedding === null ? null : base64(embedding) };
+}
+
+function exportedState(row: AgentStateRow) {
+  const uv = parseStoredUv16d(row.uv_16d);
+  return { agent: row.agent, uv_16d: uv, ...metrics(uv), stored_uv_16d: row.uv_16d, last_sync: toIso(row.last_sync) };
+}
+
+function base64(bytes: number[]): string {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}

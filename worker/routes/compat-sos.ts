@@ -1,0 +1,70 @@
+import { agentId } from "../agent";
+import { sosAgentState, sosEngramRow } from "../compat/sos-shapes";
+import { createDb } from "../db/database";
+import { createEngram, recentEngrams, touchEngrams } from "../db/engram-queries";
+import { searchEngrams } from "../db/engram-search";
+import { json, readJsonBody } from "../http/json";
+import { queryInt } from "../http/params";
+import type { AppRouter } from "../http/types";
+import { parseInput } from "../http/validation";
+import { ftsMatchExpression } from "../memory/fts-query";
+import { sosSearchSchema, sosStoreSchema } from "../schemas/compat-sos";
+import { flatUv16dSchema } from "../schemas/state";
+import { loadAgentState, storeAgentState } from "../state/agent-state";
+import { innerDimensions, mergeUv16d, outerDimensions } from "../state/uv16d";
+
+/** The SOS prototype worker's routes and `{success, ...}` envelopes, on this runtime's storage. */
+export function sosCompatRoutes(router: AppRouter): void {
+  router.get("/health", (_request, env) =>
+    json({ status: "ok", agent: agentId(env), runtime: "sos-cloudflare", local_first: true }),
+  );
+
+  router.post("/memory/store", async (request, env) => {
+    const input = parseInput(sosStoreSchema, await readJsonBody(request));
+    const row = await createEngram(createDb(env.DB), {
+      agent: agentId(env),
+      text: input.text,
+      context_id: input.context_id ?? `ctx_${Date.now()}`,
+      epistemic_truths: input.tags ?? [],
+      core_concepts: input.concepts ?? [],
+      affective_vibe: input.vibe ?? "Neutral",
+      importance: input.importance ?? 0.5,
+    });
+    return json({ success: true, id: row.id, context_id: row.context_id });
+  });
+
+  router.post("/memory/search", async (request, env) => {
+    const input = parseInput(sosSearchSchema, await readJsonBody(request));
+    const match = ftsMatchExpression(input.query);
+    if (match === undefined) return json({ success: true, results: [] });
+    const db = createDb(env.DB);
+    const rows = await searchEngrams(db, { match, agent: agentId(env), limit: input.limit ?? 5 });
+    await touchEngrams(
+      db,
+      rows.map((row) => row.id),
+    );
+    return json({ success: true, results: rows.map(sosEngramRow) });
+  });
+
+  router.get("/memory/recent", async (request, env) => {
+    const limit = queryInt(request, "limit", { min: 1, max: 100, fallback: 10 });
+    const rows = await recentEngrams(createDb(env.DB), agentId(env), limit);
+    return json({ success: true, results: rows.map(sosEngramRow) });
+  });
+
+  router.get("/agent/state", async (_request, env) => {
+    const state = await loadAgentState(createDb(env.DB), agentId(env));
+    return json({ success: true, state: sosAgentState(state.agent, state.uv_16d, state.last_sync) });
+  });
+
+  // The prototype took the inner octave flat ({p, e, mu, ...}); the outer octave is accepted the same way.
+  router.post("/agent/update", async (request, env) => {
+    const flat = parseInput(flatUv16dSchema, await readJsonBody(request));
+    const db = createDb(env.DB);
+    const current = await loadAgentState(db, agentId(env));
+    const inner = Object.fromEntries(innerDimensions.map((d) => [d, flat[d]]));
+    const outer = Object.fromEntries(outerDimensions.map((d) => [d, flat[d]]));
+    const saved = await storeAgentState(db, agentId(env), mergeUv16d(current.uv_16d, { inner, outer }));
+    return json({ success: true, coherence: saved.coherence });
+  });
+}

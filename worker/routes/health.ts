@@ -1,0 +1,24 @@
+import { agentId } from "../agent";
+import { createDb } from "../db/database";
+import { latestMigrationName } from "../db/migration-queries";
+import { json } from "../http/json";
+import type { AppRouter } from "../http/types";
+import { runtimeVersion } from "../version";
+import { healthRoute } from "./public-routes";
+
+export function healthRoutes(router: AppRouter): void {
+  router.get(healthRoute.path, async (_request, env) => {
+    const base = {
+      agent_id: agentId(env),
+      version: runtimeVersion,
+      agent_key_configured: Boolean(env.AGENT_KEY?.trim()),
+    };
+    try {
+      const schemaVersion = await latestMigrationName(createDb(env.DB));
+      return json({ status: "ok", ...base, schema_version: schemaVersion ?? null });
+    } catch {
+      // The database is unreachable or unmigrated: say so instead of failing the health check itself.
+      return json({ status: "unavailable", ...base, schema_version: null }, 503);
+    }
+  });
+}

@@ -1,0 +1,169 @@
+import type { KVNamespace } from "@cloudflare/workers-types/index";
+import type { Env } from "../env";
+import { badRequest } from "../http/http-error";
+import { parseInput } from "../http/validation";
+import { sessionIdSchema, sessionMessageSchema, type SessionMessageInput } from "../schemas/session";
+
+/**
+ * Short-term conversation state in KV. Every write sets `expirationTtl`, so a session lives
+ * SESSION_TTL_SECONDS after its last message and then disappears without a cleanup job.
+ */
+export const sessionLimits = {
+  /** Messages kept per session; older ones are dropped first. */
+  maxMessages: 50,
+  /** Bytes of the stored JSON; older messages are dropped until it fits. */
+  maxBytes: 64 * 1024,
+  /** Characters kept of one message (4 bytes each at worst, so one message always fits). */
+  maxMessageChars: 8_000,
+  defaultTtlSeconds: 86_400,
+  /** KV's own minimum expirationTtl. */
+  minTtlSeconds: 60,
+} as const;
+
+const keyPrefix = "session:";
+
+export interface SessionMessage {
+  role: SessionMessageInput["role"];
+  content: string;
+  at: string;
+  /** Present when the content was cut to `maxMessageChars`. */
+  truncated?: true;
+}
+
+export interface Session {
+  id: string;
+  created_at: string;
+  updated_at: string;
+  messages: SessionMessage[];
+}
+
+/** Kept as KV metadata so listing needs no value reads. */
+interface SessionMetadata {
+  created_at: string;
+  updated_at: string;
+  message_count: number;
+}
+
+export interface SessionSummary extends SessionMetadata {
+  id: string;
+  /** When KV will drop the session (ISO 8601). */
+  expires_at: string | null;
+}
+
+type SessionEnv = Pick<Env, "SESSION" | "SESSION_TTL_SECONDS">;
+
+export function sessionTtlSeconds(env: Pick<Env, "SESSION_TTL_SECONDS">): number {
+  const configured = Number(env.SESSION_TTL_SECONDS);
+  if (!Number.isInteger(configured) || configured <= 0) return sessionLimits.defaultTtlSeconds;
+  return Math.max(sessionLimits.minTtlSeconds, configured);
+}
+
+/**
+ * Appends a message (validated; content cut to the per-message cap), keeps the newest messages
+ * within both caps, and rewrites the session with a fresh TTL. Used by chat.
+ */
+export async function appendToSession(
+  env: SessionEnv,
+  sessionId: string,
+  message: SessionMessageInput,
+): Promise<Session> {
+  const id = parseInput(sessionIdSchema, sessionId, "session_id");
+  const input = parseInput(sessionMessageSchema, message);
+  const now = new Date().toISOString();
+  const session = (await getSession(env, id)) ?? { id, created_at: now, updated_at: now, messages: [] };
+  const truncated = input.content.length > sessionLimits.maxMessageChars;
+  session.messages.push({
+    role: input.role,
+    content: truncated ? input.content.slice(0, sessionLimits.maxMessageChars) : input.content,
+    at: now,
+    ...(truncated && { truncated: true as const }),
+  });
+  session.updated_at = now;
+  session.messages = session.messages.slice(-sessionLimits.maxMessages);
+  while (session.messages.length > 1 && byteLength(JSON.stringify(session)) > sessionLimits.maxBytes) {
+    session.messages.shift();
+  }
+  await writeSession(env, session);
+  return session;
+}
+
+export async function getSession(env: Pick<Env, "SESSION">, id: string): Promise<Session | null> {
+  return env.SESSION.get<Session>(keyPrefix + id, "json");
+}
+
+export async function listSessions(
+  env: Pick<Env, "SESSION">,
+  options: { limit: number; cursor?: string },
+): Promise<{ sessions: SessionSummary[]; next_cursor: string | null }> {
+  const page = await env.SESSION.list<SessionMetadata>({
+    prefix: keyPrefix,
+    limit: options.limit,
+    cursor: options.cursor ?? null,
+  }).catch((error: unknown) => {
+    // KV refuses a cursor it did not issue; that is the caller's mistake, not the worker's.
+    if (options.cursor !== undefined) throw badRequest("cursor", "is not a cursor returned by this API");
+    throw error;
+  });
+  const sessions = page.keys.map((key) => ({
+    id: key.name.slice(keyPrefix.length),
+    created_at: key.metadata?.created_at ?? "",
+    updated_at: key.metadata?.updated_at ?? "",
+    message_count: key.metadata?.message_count ?? 0,
+    expires_at: key.expiration === undefined ? null : new Date(key.expiration * 1000).toISOString(),
+  }));
+  return { sessions, next_cursor: page.list_complete ? null : page.cursor };
+}
+
+/** Every session with its messages (export). */
+export async function readAllSessions(env: Pick<Env, "SESSION">): Promise<Session[]> {
+  const sessions: Session[] = [];
+  for (const names of await allKeyPages(env.SESSION)) {
+    const values = await Promise.all(names.map((name) => env.SESSION.get<Session>(name, "json")));
+    sessions.push(...values.filter((value): value is Session => value !== null));
+  }
+  return sessions;
+}
+
+export async function deleteSession(env: Pick<Env, "SESSION">, id: string): Promise<boolean> {
+  const key = keyPrefix + id;
+  if ((await env.SESSION.get(key)) === null) return false;
+  await env.SESSION.delete(key);
+  return true;
+}
+
+/** Deletes every session; returns how many there were. */
+export async function deleteAllSessions(env: Pick<Env, "SESSION">): Promise<number> {
+  let deleted = 0;
+  for (const names of await allKeyPages(env.SESSION)) {
+    await Promise.all(names.map((name) => env.SESSION.delete(name)));
+    deleted += names.length;
+  }
+  return deleted;
+}
+
+async function writeSession(env: SessionEnv, session: Session): Promise<void> {
+  const metadata: SessionMetadata = {
+    created_at: session.created_at,
+    updated_at: session.updated_at,
+    message_count: session.messages.length,
+  };
+  await env.SESSION.put(keyPrefix + session.id, JSON.stringify(session), {
+    expirationTtl: sessionTtlSeconds(env),
+    metadata,
+  });
+}
+
+async function allKeyPages(kv: KVNamespace): Promise<string[][]> {
+  const pages: string[][] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await kv.list({ prefix: keyPrefix, cursor: cursor ?? null });
+    pages.push(page.keys.map((key) => key.name));
+    cursor = page.list_complete ? undefined : page.cursor;
+  } while (cursor !== undefined);
+  return pages;
+}
+
+function byteLength(text: string): number {
+  return new TextEncoder().encode(text).byteLength;
+}
