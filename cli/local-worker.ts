@@ -18,6 +18,12 @@ export interface LocalWorkerOptions {
   host?: string;
   /** Every outbound request of the worker goes through this when given (tests record egress). */
   outbound?: (request: MiniflareRequest) => Promise<MiniflareResponse> | MiniflareResponse;
+  /**
+   * A stand-in for the AI binding (Workers AI runs only in a Cloudflare account): the source of a
+   * module worker whose default export is `(env) => ({ run(model, inputs) {...} })`, bound as AI
+   * through miniflare's wrapped bindings. Tests only.
+   */
+  workersAiStandIn?: { script: string; bindings?: Record<string, string> };
   log?: (line: string) => void;
 }
 
@@ -37,16 +43,26 @@ export interface LocalWorker {
 export async function startLocalWorker(options: LocalWorkerOptions): Promise<LocalWorker> {
   const bundle = bundleWorker();
   const persist = (kind: string) => (options.persistDir ? path.join(options.persistDir, kind) : false);
+  const standIn = options.workersAiStandIn;
   const miniflare = new Miniflare({
-    modules: [{ type: "ESModule", path: "worker.js", contents: bundle.code }],
-    compatibilityDate,
-    d1Databases: { DB: "sos-local-memory" },
-    kvNamespaces: { SESSION: "sos-local-session" },
     d1Persist: persist("d1"),
     kvPersist: persist("kv"),
-    bindings: { ...options.vars },
     ...(options.port === undefined ? {} : { port: options.port, host: options.host ?? "127.0.0.1" }),
-    ...(options.outbound ? { outboundService: options.outbound } : {}),
+    workers: [
+      {
+        name: "sos",
+        modules: [{ type: "ESModule", path: "worker.js", contents: bundle.code }],
+        compatibilityDate,
+        d1Databases: { DB: "sos-local-memory" },
+        kvNamespaces: { SESSION: "sos-local-session" },
+        bindings: { ...options.vars },
+        ...(options.outbound ? { outboundService: options.outbound } : {}),
+        ...(standIn ? { wrappedBindings: { AI: { scriptName: "workers-ai-stand-in" } } } : {}),
+      },
+      ...(standIn
+        ? [{ name: "workers-ai-stand-in", modules: true, script: standIn.script, compatibilityDate, bindings: standIn.bindings ?? {} }]
+        : []),
+    ],
   });
   try {
     const url = await miniflare.ready;
