@@ -2,7 +2,7 @@ import * as path from "node:path";
 import { Miniflare, type Request as MiniflareRequest, type Response as MiniflareResponse } from "miniflare";
 import type { Env } from "../worker/env";
 import { bundleWorker } from "../stack/bundle";
-import { compatibilityDate } from "../stack/sos-stack";
+import { compatibilityDate, compatibilityFlags } from "../stack/sos-stack";
 import { applyLocalMigrations } from "./local-d1";
 
 /** The worker's settings and secrets: every Env key whose value is a string. */
@@ -53,6 +53,7 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
         name: "sos",
         modules: [{ type: "ESModule", path: "worker.js", contents: bundle.code }],
         compatibilityDate,
+        compatibilityFlags,
         d1Databases: { DB: "sos-local-memory" },
         kvNamespaces: { SESSION: "sos-local-session" },
         bindings: { ...options.vars },
@@ -60,7 +61,7 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
         ...(standIn ? { wrappedBindings: { AI: { scriptName: "workers-ai-stand-in" } } } : {}),
       },
       ...(standIn
-        ? [{ name: "workers-ai-stand-in", modules: true, script: standIn.script, compatibilityDate, bindings: standIn.bindings ?? {} }]
+        ? [{ name: "workers-ai-stand-in", modules: true, script: standIn.script, bindings: standIn.bindings ?? {} }]
         : []),
     ],
   });

@@ -20,30 +20,36 @@ export class CloudflareApiError extends Error {
     readonly codes: number[] = [],
   ) {
     super(`${status} ${action} ${resource}: ${cause}`);
+    // A dynamic provider's serialized code turns `super(...)` into `Error.call(this, ...)`, which sets
+    // nothing on `this`: without this line its errors would reach the engine with no message.
+    this.message = `${status} ${action} ${resource}: ${cause}`;
     this.name = "CloudflareApiError";
   }
 }
 
 export interface ApiCall {
+  /** The API token, or for Pages asset uploads the upload JWT. */
   token: string;
   method: string;
   path: string;
   /** What the call does and to what, for error messages: e.g. ["get", "workers.dev subdomain"]. */
   action: string;
   resource: string;
+  /** JSON, or a FormData sent as multipart. */
   body?: unknown;
   base?: string;
 }
 
 /** One v4 request; throws CloudflareApiError on an HTTP error or `success: false`. */
 export async function cloudflareRequest<T>(call: ApiCall): Promise<T> {
+  const multipart = call.body instanceof FormData;
   const response = await fetch(`${call.base ?? cloudflareApiBase()}${call.path}`, {
     method: call.method,
     headers: {
       authorization: `Bearer ${call.token}`,
-      ...(call.body === undefined ? {} : { "content-type": "application/json" }),
+      ...(call.body === undefined || multipart ? {} : { "content-type": "application/json" }),
     },
-    body: call.body === undefined ? undefined : JSON.stringify(call.body),
+    body: call.body === undefined ? undefined : multipart ? (call.body as FormData) : JSON.stringify(call.body),
   });
   const text = await response.text();
   let envelope: Envelope<T> | undefined;

@@ -68,6 +68,7 @@ const settingsSchema = z.object({
   llmProvider: z.enum(llmProviders).default("workers-ai"),
   llmModel: z.string().max(200).default(""),
   llmFallback: list(z.enum(llmProviders)).default([]),
+  llmTimeoutSeconds: z.coerce.number().int().min(1).max(600).default(60),
   openaiBaseUrl: z.union([z.literal(""), z.url({ protocol: /^https?$/ })]).default(""),
   embeddingProvider: z.enum(embeddingProviders).default("workers-ai"),
   allowedOrigins: list(origin).default([]),

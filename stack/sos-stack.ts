@@ -11,6 +11,8 @@ import { workerBindings } from "./worker-bindings";
 
 /** The Workers runtime date the worker is written against; raise it deliberately, with a test run. */
 export const compatibilityDate = "2026-04-01";
+/** request.signal aborts when the client goes away, so a dropped chat stops its model call. */
+export const compatibilityFlags = ["enable_request_signal"];
 
 export interface SosStackArgs {
   /** The validated stack configuration (stack/config.ts). */
@@ -158,6 +160,7 @@ export class SosStack extends pulumi.ComponentResource {
         contentFile: workerBundleFile,
         contentSha256: bundle.sha256,
         compatibilityDate,
+        compatibilityFlags,
         bindings: workerBindings(this.config, targets),
       },
       this.childOptions({ dependsOn: [migrations] }),

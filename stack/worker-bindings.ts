@@ -38,6 +38,7 @@ export function workerBindings(config: StackConfig, targets: BindingTargets): Bi
     LLM_PROVIDER: plain(config.llmProvider),
     LLM_MODEL: optionalPlain(config.llmModel),
     LLM_FALLBACK: optionalPlain(config.llmFallback.join(",")),
+    LLM_TIMEOUT_SECONDS: plain(String(config.llmTimeoutSeconds)),
     OPENAI_API_KEY: secret(keys.openai),
     OPENAI_BASE_URL: optionalPlain(config.openaiBaseUrl),
     ANTHROPIC_API_KEY: secret(keys.anthropic),

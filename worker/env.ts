@@ -20,6 +20,8 @@ export interface Env {
   LLM_MODEL?: string;
   /** Comma-separated providers tried after LLM_PROVIDER. */
   LLM_FALLBACK?: string;
+  /** Seconds one model call may take before the next provider is tried (default 60). */
+  LLM_TIMEOUT_SECONDS?: string;
   OPENAI_API_KEY?: string;
   OPENAI_BASE_URL?: string;
   ANTHROPIC_API_KEY?: string;

@@ -4,6 +4,7 @@ import { corsHeaders, corsPreflight } from "./http/cors";
 import { errorResponse } from "./http/error-response";
 import { HttpError } from "./http/http-error";
 import type { AppRequest, AppRouter, HandlerArgs } from "./http/types";
+import { chatRoutes } from "./routes/chat";
 import { mirrorCompatRoutes } from "./routes/compat-mirror";
 import { sosCompatRoutes } from "./routes/compat-sos";
 import { contactRoutes } from "./routes/contact";
@@ -26,6 +27,7 @@ export function createRouter(): AppRouter {
   });
   for (const register of [
     healthRoutes,
+    chatRoutes,
     memoryRoutes,
     stateRoutes,
     sessionRoutes,

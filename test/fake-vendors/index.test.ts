@@ -14,7 +14,7 @@ import {
   type VendorName,
 } from "../support/fake-vendors";
 
-const keys: Record<VendorName, string> = {
+const keys: Record<Exclude<VendorName, "workers-ai">, string> = {
   openai: "sk-openai-only",
   anthropic: "sk-ant-only",
   gemini: "gemini-only",

@@ -152,6 +152,7 @@ describe("SosStack resources", () => {
       DB: "d1",
       EMBEDDING_PROVIDER: "plain_text",
       LLM_PROVIDER: "plain_text",
+      LLM_TIMEOUT_SECONDS: "plain_text",
       SESSION: "kv_namespace",
       SESSION_TTL_SECONDS: "plain_text",
       TELEMETRY: "plain_text",

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
+import { projectRoot } from "../../stack/paths";
 import { unwrapSecrets, type RegisteredResource } from "./pulumi-mocks";
 
 /**
@@ -30,14 +31,17 @@ export function serializedProvider(registration: RegisteredResource): Serialized
     async run(method, args, env = {}) {
       const file = path.join(work, `provider-${runs++}.js`);
       writeFileSync(file, String(text));
+      // As the engine's provider host does: require-from-string, run from the project's folder, so
+      // the modules the code requires resolve from the project's node_modules.
       const script = `
-        const provider = require(${JSON.stringify(file)}).handler();
+        const code = require("node:fs").readFileSync(${JSON.stringify(file)}, "utf8");
+        const provider = require("require-from-string")(code).handler();
         Promise.resolve(provider[${JSON.stringify(method)}](...${JSON.stringify(args)}))
           .then((result) => process.stdout.write(JSON.stringify({ result: result ?? null })))
           .catch((error) => process.stdout.write(JSON.stringify({ error: String(error.message) })));
       `;
       const { stdout } = await promisify(execFile)(process.execPath, ["-e", script], {
-        cwd: work,
+        cwd: projectRoot,
         env: { PATH: process.env.PATH, ...env },
       });
       return JSON.parse(stdout) as { result?: unknown; error?: string };

@@ -1,6 +1,6 @@
 import type { D1Database, KVNamespace } from "@cloudflare/workers-types/index";
 import { afterAll, beforeAll } from "vitest";
-import { startLocalWorker, type LocalWorker, type WorkerVars } from "../../cli/local-worker";
+import { startLocalWorker, type LocalWorker, type LocalWorkerOptions, type WorkerVars } from "../../cli/local-worker";
 
 /** The key, agent and origin every harness worker is configured with unless a test overrides them. */
 export const testAgentKey = "test-agent-key-5f0c9a7e-4b1d";
@@ -50,13 +50,21 @@ export interface WorkerHarness {
  * One worker (real workerd, migrated SQLite D1, KV) for the calling test file: started before its
  * tests, disposed after. `vars` are merged over `defaultTestVars`; an undefined value removes one.
  */
-export function useWorker(vars: Partial<Record<keyof WorkerVars, string | undefined>> = {}): WorkerHarness {
+export function useWorker(
+  vars: Partial<Record<keyof WorkerVars, string | undefined>> = {},
+  /**
+   * Egress capture, the Workers AI stand-in, and vars only known once other fixtures started (a fake
+   * server's URL): read in beforeAll, after the test file's earlier hooks.
+   */
+  options: () => Pick<LocalWorkerOptions, "outbound" | "workersAiStandIn"> & { vars?: Partial<WorkerVars> } = () => ({}),
+): WorkerHarness {
   let started: LocalWorker | undefined;
   beforeAll(async () => {
+    const { vars: lateVars, ...rest } = options();
     const merged = Object.fromEntries(
-      Object.entries({ ...defaultTestVars, ...vars }).filter(([, value]) => value !== undefined),
+      Object.entries({ ...defaultTestVars, ...vars, ...lateVars }).filter(([, value]) => value !== undefined),
     ) as WorkerVars;
-    started = await startLocalWorker({ vars: merged });
+    started = await startLocalWorker({ vars: merged, ...rest });
   });
   afterAll(async () => {
     await started?.close();

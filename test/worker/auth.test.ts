@@ -30,6 +30,10 @@ const privateRoutes: PrivateRoute[] = [
   { method: "GET", pattern: "/api/memories/:id", path: "/api/memories/missing", expected: 404 },
   { method: "PATCH", pattern: "/api/memories/:id", path: "/api/memories/missing", body: { text: "x" }, expected: 404 },
   { method: "DELETE", pattern: "/api/memories/:id", path: "/api/memories/missing", expected: 404 },
+  // No model is configured in this harness: chat refuses with 503 after auth, never before it.
+  { method: "POST", pattern: "/api/chat", path: "/api/chat", body: { message: "auth matrix" }, expected: 503 },
+  { method: "GET", pattern: "/api/providers", path: "/api/providers", expected: 200 },
+  { method: "POST", pattern: "/chat", path: "/chat", body: { message: "auth matrix" }, expected: 503 },
   { method: "GET", pattern: "/api/state", path: "/api/state", expected: 200 },
   { method: "PUT", pattern: "/api/state", path: "/api/state", body: { inner: half, outer: halfOuter }, expected: 200 },
   { method: "PATCH", pattern: "/api/state", path: "/api/state", body: { inner: { p: 0.6 } }, expected: 200 },

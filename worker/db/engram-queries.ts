@@ -24,6 +24,8 @@ export const engramColumns = [
 export type EngramRow = Pick<Selectable<EngramsTable>, (typeof engramColumns)[number]>;
 
 export interface NewEngram {
+  /** Chosen by the caller when it must name the engram before writing it (chat's `done` event). */
+  id?: string;
   agent: string;
   text: string;
   context_id?: string | null;
@@ -33,14 +35,14 @@ export interface NewEngram {
   importance?: number;
 }
 
-export type EngramChanges = Partial<Omit<NewEngram, "agent">>;
+export type EngramChanges = Partial<Omit<NewEngram, "agent" | "id">>;
 
 export async function createEngram(db: Db, engram: NewEngram): Promise<EngramRow> {
   const now = nowTimestamp();
   return db
     .insertInto("engrams")
     .values({
-      id: crypto.randomUUID(),
+      id: engram.id ?? crypto.randomUUID(),
       ...storedFields(engram),
       agent: engram.agent,
       text: engram.text,

@@ -40,7 +40,7 @@ function messagesBody(request: GenerateRequest) {
 
 export function anthropicProvider(env: Env): LlmProvider {
   const key = env.ANTHROPIC_API_KEY;
-  const sdk = new Anthropic({ apiKey: key ?? "", maxRetries: 0, timeout: requestTimeoutMs });
+  const sdk = new Anthropic({ apiKey: key ?? "", maxRetries: 0, timeout: requestTimeoutMs(env) });
   return {
     name: "anthropic",
     defaultModel: anthropicDefaults.model,

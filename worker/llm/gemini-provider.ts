@@ -19,13 +19,13 @@ import { requestTimeoutMs } from "./timeouts";
 
 export const geminiDefaults = { model: "gemini-2.5-flash", embeddingModel: "gemini-embedding-001" };
 
-function toProviderError(error: unknown, key: string | undefined): ProviderError {
+function toProviderError(error: unknown, key: string | undefined, signal?: AbortSignal): ProviderError {
   if (error instanceof ProviderError) return error;
   const message = scrubSecrets(error instanceof Error ? error.message : String(error), [key]);
-  if (error instanceof GoogleGenerativeAIAbortError) {
-    // The SDK reports its own timeout and a caller's abort alike; the caller's signal tells them apart.
-    return new ProviderError("gemini", /timeout/i.test(message) ? "timeout" : "aborted", undefined, message);
-  }
+  // The SDK reports its own timeout and a caller's abort alike (and an abort mid-stream as a plain
+  // error); the caller's signal tells them apart.
+  if (signal?.aborted) return new ProviderError("gemini", "aborted", undefined, message);
+  if (error instanceof GoogleGenerativeAIAbortError) return new ProviderError("gemini", "timeout", undefined, message);
   if (error instanceof GoogleGenerativeAIFetchError && error.status !== undefined) {
     return new ProviderError("gemini", kindOfStatus(error.status), error.status, message);
   }
@@ -64,7 +64,7 @@ export function geminiProvider(env: Env): LlmProvider {
         generationConfig: { maxOutputTokens: request.maxTokens },
         ...(systemInstruction ? { systemInstruction } : {}),
       },
-      { timeout: requestTimeoutMs },
+      { timeout: requestTimeoutMs(env) },
     );
   };
 
@@ -80,7 +80,7 @@ export function geminiProvider(env: Env): LlmProvider {
         );
         return { text: result.response.text(), usage: usageOf(result.response.usageMetadata) };
       } catch (error) {
-        throw toProviderError(error, key);
+        throw toProviderError(error, key, request.signal);
       }
     },
 
@@ -99,14 +99,14 @@ export function geminiProvider(env: Env): LlmProvider {
           if (chunk.usageMetadata) usage = usageOf(chunk.usageMetadata);
         }
       } catch (error) {
-        throw toProviderError(error, key);
+        throw toProviderError(error, key, request.signal);
       }
       yield { type: "done", usage };
     },
 
     async embed(texts, model = geminiDefaults.embeddingModel) {
       try {
-        const response = await sdk.getGenerativeModel({ model }, { timeout: requestTimeoutMs }).batchEmbedContents({
+        const response = await sdk.getGenerativeModel({ model }, { timeout: requestTimeoutMs(env) }).batchEmbedContents({
           requests: texts.map((text) => ({ content: { role: "user", parts: [{ text }] } })),
         });
         return { model, vectors: response.embeddings.map((embedding) => embedding.values) };

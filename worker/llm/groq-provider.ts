@@ -8,7 +8,7 @@ export const groqDefaults = { model: "llama-3.3-70b-versatile" };
 
 /** Groq, through its own SDK (an OpenAI-style API; no embeddings). */
 export function groqProvider(env: Env): LlmProvider {
-  const sdk = new Groq({ apiKey: env.GROQ_API_KEY ?? "", maxRetries: 0, timeout: requestTimeoutMs });
+  const sdk = new Groq({ apiKey: env.GROQ_API_KEY ?? "", maxRetries: 0, timeout: requestTimeoutMs(env) });
   return openAiStyleProvider({
     name: "groq",
     defaultModel: groqDefaults.model,

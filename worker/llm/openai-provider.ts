@@ -13,7 +13,7 @@ export function openaiProvider(env: Env): LlmProvider {
     apiKey: env.OPENAI_API_KEY ?? "no-key",
     baseURL: env.OPENAI_BASE_URL || undefined,
     maxRetries: 0,
-    timeout: requestTimeoutMs,
+    timeout: requestTimeoutMs(env),
   });
   const client: OpenAiStyleClient = {
     name: "openai",

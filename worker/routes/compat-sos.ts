@@ -8,6 +8,8 @@ import { queryInt } from "../http/params";
 import type { AppRouter } from "../http/types";
 import { parseInput } from "../http/validation";
 import { ftsMatchExpression } from "../memory/fts-query";
+import { finishChat, generateReply, prepareChat } from "../chat/run-chat";
+import { sosChatSchema } from "../schemas/chat";
 import { sosSearchSchema, sosStoreSchema } from "../schemas/compat-sos";
 import { flatUv16dSchema } from "../schemas/state";
 import { loadAgentState, storeAgentState } from "../state/agent-state";
@@ -66,5 +68,19 @@ export function sosCompatRoutes(router: AppRouter): void {
     const outer = Object.fromEntries(outerDimensions.map((d) => [d, flat[d]]));
     const saved = await storeAgentState(db, agentId(env), mergeUv16d(current.uv_16d, { inner, outer }));
     return json({ success: true, coherence: saved.coherence });
+  });
+
+  /** The prototype's chat had no sessions: its turns share one session of their own. */
+  router.post("/chat", async (request, env, ctx) => {
+    const input = parseInput(sosChatSchema, await readJsonBody(request));
+    const chat = await prepareChat(env, {
+      message: input.message,
+      model: input.model,
+      session_id: "sos-prototype-chat",
+    });
+    const answer = await generateReply(chat);
+    await finishChat(env, ctx, chat, answer.reply);
+    const state = await loadAgentState(createDb(env.DB), agentId(env));
+    return json({ success: true, response: answer.reply, agent: agentId(env), coherence: state.coherence });
   });
 }

@@ -1,4 +1,4 @@
-export type VendorName = "openai" | "anthropic" | "gemini" | "groq";
+export type VendorName = "openai" | "anthropic" | "gemini" | "groq" | "workers-ai";
 
 /** Token counts in vendor-neutral terms; each fake maps them to its own usage fields. */
 export interface TokenUsage {

@@ -9,12 +9,14 @@ import {
 import { geminiWire } from "./gemini";
 import { groqWire } from "./groq";
 import { openaiWire } from "./openai";
+import { workersAiWire } from "./workers-ai";
 
 export * from "./fake-vendor-server";
 export { anthropicApiVersion, startFakeAnthropic } from "./anthropic";
 export { startFakeGemini } from "./gemini";
 export { startFakeGroq } from "./groq";
 export { startFakeOpenAI } from "./openai";
+export { startFakeWorkersAi, workersAiStandInScript } from "./workers-ai";
 
 export interface StartFakeVendorsOptions {
   /** Per vendor, the only key it accepts (others get that vendor's invalid-key error); any key when unset. */
@@ -39,18 +41,25 @@ export async function startFakeVendors(options: StartFakeVendorsOptions = {}): P
       sequence,
       ...(options.apiKeys?.[vendor] ? { apiKey: options.apiKeys[vendor] } : {}),
     });
-  const [openai, anthropic, gemini, groq] = await Promise.all([
+  const [openai, anthropic, gemini, groq, workersAi] = await Promise.all([
     start("openai", openaiWire),
     start("anthropic", anthropicWire),
     start("gemini", geminiWire),
     start("groq", groqWire),
+    start("workers-ai", workersAiWire),
   ]);
-  const vendors: Record<VendorName, FakeVendor> = { openai, anthropic, gemini, groq };
+  const vendors: Record<VendorName, FakeVendor> = { openai, anthropic, gemini, groq, "workers-ai": workersAi };
   const all = Object.values(vendors);
 
   return {
     ...vendors,
-    baseURLs: { openai: openai.baseURL, anthropic: anthropic.baseURL, gemini: gemini.baseURL, groq: groq.baseURL },
+    baseURLs: {
+      openai: openai.baseURL,
+      anthropic: anthropic.baseURL,
+      gemini: gemini.baseURL,
+      groq: groq.baseURL,
+      "workers-ai": workersAi.baseURL,
+    },
     requests: () => all.flatMap((vendor) => vendor.requests).sort((a, b) => a.seq - b.seq),
     reset: () => all.forEach((vendor) => vendor.reset()),
     close: async () => {

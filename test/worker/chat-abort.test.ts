@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { reply, stall, startFakeVendors, type FakeVendors } from "../support/fake-vendors";
+import { deployedBase, testAgentKey, useWorker } from "../support/worker-harness";
+
+/**
+ * Aborts are checked with the worker talking to the fake OpenAI server directly (OPENAI_BASE_URL),
+ * without the Node-side egress capture in between, which does not pass an abort on.
+ */
+let vendors: FakeVendors;
+beforeAll(async () => {
+  vendors = await startFakeVendors();
+});
+afterAll(async () => {
+  await vendors.close();
+});
+
+const harness = useWorker({ LLM_PROVIDER: "openai", OPENAI_API_KEY: "sk-abort-test" }, () => ({
+  vars: { OPENAI_BASE_URL: vendors.openai.baseURL },
+}));
+
+function send(body: unknown, signal?: AbortSignal) {
+  return harness.worker.miniflare.dispatchFetch(`${deployedBase}/api/chat`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${testAgentKey}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+    ...(signal && { signal }),
+  });
+}
+
+describe("POST /api/chat when the client goes away", () => {
+  it("aborts the upstream model call mid-stream", async () => {
+    vendors.openai.script(stall(["first ", "words "]));
+    const controller = new AbortController();
+    const response = await send({ message: "tell me a long story", stream: true }, controller.signal);
+    const reader = response.body!.getReader();
+    const first = await reader.read();
+    expect(new TextDecoder().decode(first.value)).toContain("event: token");
+    controller.abort();
+    await reader.cancel().catch(() => undefined);
+    await vendors.openai.clientClosed(vendors.openai.requests.at(-1)!, 10_000);
+  });
+
+  it("still answers the next request", async () => {
+    vendors.openai.script(reply("fine"));
+    const response = await send({ message: "still there?" });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { reply: string }).reply).toBe("fine");
+  });
+});
