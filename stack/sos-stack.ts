@@ -6,11 +6,14 @@ import { getWorkersDevSubdomain } from "./cloudflare-api";
 import type { StackConfig } from "./config";
 import { D1Migrations } from "./d1-migrations";
 import { readMigrationFiles } from "./migration-plan";
+import { RegistryListing } from "./registry-listing";
 import { schemaDir, workerBundleFile } from "./paths";
 import { workerBindings } from "./worker-bindings";
 
 /** The Workers runtime date the worker is written against; raise it deliberately, with a test run. */
 export const compatibilityDate = "2026-04-01";
+/** Once a day, at a quiet minute: the opt-in heartbeat and telemetry. */
+export const dailyCron = "17 3 * * *";
 /** request.signal aborts when the client goes away, so a dropped chat stops its model call. */
 export const compatibilityFlags = ["enable_request_signal"];
 
@@ -47,6 +50,9 @@ export class SosStack extends pulumi.ComponentResource {
     const agentKey = this.createAgentKey(name);
     const pages = this.createPagesProject(name);
     const pagesOrigin = pulumi.interpolate`https://${pages.subdomain}`;
+    // The worker's address follows from its name: the listing (which the worker binds) needs it first.
+    const workerUrl = pulumi.interpolate`https://${this.config.prefix}-worker.${this.workersDevSubdomain()}.workers.dev`;
+    const listing = this.config.yellowPages ? this.createListing(name, workerUrl) : undefined;
     const script = this.createWorker(
       name,
       args.worker ?? bundleWorker(),
@@ -55,12 +61,14 @@ export class SosStack extends pulumi.ComponentResource {
         kvNamespaceId: sessions.id,
         agentKey,
         allowedOrigins: pulumi.output(pagesOrigin).apply((origin) => [origin, ...this.config.allowedOrigins]),
+        ...(listing && { registryToken: listing.token }),
       },
       migrations,
     );
     const route = this.createWorkersDevRoute(name, script);
+    if (this.config.yellowPages || this.config.telemetry) this.createDailyTrigger(name, script);
 
-    this.workerUrl = pulumi.interpolate`https://${route.scriptName}.${this.workersDevSubdomain()}.workers.dev`;
+    this.workerUrl = pulumi.all([route.scriptName, workerUrl]).apply(([, url]) => url);
     this.pagesUrl = pagesOrigin;
     this.databaseId = database.id;
     this.kvNamespaceId = sessions.id;
@@ -171,6 +179,30 @@ export class SosStack extends pulumi.ComponentResource {
     return new cloudflare.WorkersScriptSubdomain(
       `${name}-workers-dev`,
       { accountId: this.config.accountId, scriptName: script.scriptName, enabled: true, previewsEnabled: false },
+      this.childOptions(),
+    );
+  }
+
+  /** Opt-in only: the public profile in the Yellow Pages registry; removed when the opt-in is turned off. */
+  private createListing(name: string, workerUrl: pulumi.Output<string>): RegistryListing {
+    return new RegistryListing(
+      `${name}-yellow-pages`,
+      {
+        registryUrl: this.config.yellowPagesRegistryUrl,
+        agentId: this.config.agentId,
+        name: this.config.yellowPagesName || this.config.agentName,
+        skills: this.config.yellowPagesSkills,
+        callbackUrl: this.config.yellowPagesCallbackUrl || pulumi.interpolate`${workerUrl}/api/contact`,
+      },
+      { parent: this },
+    );
+  }
+
+  /** Opt-in only: the daily run of the worker's `scheduled` handler (heartbeat, telemetry). */
+  private createDailyTrigger(name: string, script: cloudflare.WorkersScript): cloudflare.WorkersCronTrigger {
+    return new cloudflare.WorkersCronTrigger(
+      `${name}-daily`,
+      { accountId: this.config.accountId, scriptName: script.scriptName, schedules: [{ cron: dailyCron }] },
       this.childOptions(),
     );
   }

@@ -15,6 +15,8 @@ export interface BindingTargets {
   agentKey: pulumi.Input<string>;
   /** Browser origins allowed to call the API (the Pages origin among them). */
   allowedOrigins: pulumi.Input<string[]>;
+  /** The Yellow Pages listing's management token, when the listing is opted in. */
+  registryToken?: pulumi.Input<string>;
 }
 
 const plain = (text: pulumi.Input<string>): BindingBody => ({ type: "plain_text", text });
@@ -47,8 +49,12 @@ export function workerBindings(config: StackConfig, targets: BindingTargets): Bi
     EMBEDDING_PROVIDER: plain(config.embeddingProvider),
     ALLOWED_ORIGINS: plain(pulumi.output(targets.allowedOrigins).apply((origins) => origins.join(","))),
     SESSION_TTL_SECONDS: plain(String(config.sessionTtlSeconds)),
-    TELEMETRY: plain("false"),
-    YELLOW_PAGES: plain("false"),
+    TELEMETRY: plain(String(config.telemetry)),
+    TELEMETRY_URL: config.telemetry ? plain(config.telemetryUrl) : undefined,
+    YELLOW_PAGES: plain(String(config.yellowPages)),
+    REGISTRY_URL: config.yellowPages ? plain(config.yellowPagesRegistryUrl) : undefined,
+    REGISTRY_TOKEN: config.yellowPages ? secret(targets.registryToken) : undefined,
+    SHARE_COHERENCE: config.yellowPages ? plain(String(config.yellowPagesShareCoherence)) : undefined,
   } satisfies BindingMap;
 
   return Object.entries(bindings)

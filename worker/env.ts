@@ -33,6 +33,13 @@ export interface Env {
   SESSION_TTL_SECONDS?: string;
   /** "true" when anonymous telemetry is opted in. */
   TELEMETRY: string;
+  /** Where the daily telemetry goes (only when TELEMETRY is "true"). */
+  TELEMETRY_URL?: string;
   /** "true" when the Yellow Pages listing is opted in. */
   YELLOW_PAGES: string;
+  /** The registry of the listing, and its management token (secret), for the daily heartbeat. */
+  REGISTRY_URL?: string;
+  REGISTRY_TOKEN?: string;
+  /** "true" when the heartbeat publishes the agent's coherence (else it sends null). */
+  SHARE_COHERENCE?: string;
 }

@@ -27,6 +27,7 @@ const type = {
   pages: "cloudflare:index/pagesProject:PagesProject",
   password: "random:index/randomPassword:RandomPassword",
   migrations: "pulumi-nodejs:dynamic:Resource",
+  cron: "cloudflare:index/workersCronTrigger:WorkersCronTrigger",
 };
 
 let registered: RegisteredResource[];
@@ -242,6 +243,62 @@ describe("SosStack secrets", () => {
     for (const resource of resources) {
       expect(JSON.stringify(withoutSecrets(resource.inputs))).not.toContain(generated);
     }
+  });
+});
+
+describe("SosStack opt-ins", () => {
+  it("with both off: no listing, no cron trigger, nothing to send in the bindings", async () => {
+    const { resources } = await deploy(baseConfig, "quiet");
+    expect(resources.filter((resource) => resource.type === type.cron)).toEqual([]);
+    expect(resources.filter((resource) => resource.name.endsWith("-yellow-pages"))).toEqual([]);
+    const byName = Object.fromEntries(bindingsOf(resources).map((binding) => [binding.name, binding]));
+    expect(byName.TELEMETRY!.text).toBe("false");
+    expect(byName.YELLOW_PAGES!.text).toBe("false");
+    for (const name of ["TELEMETRY_URL", "REGISTRY_URL", "REGISTRY_TOKEN", "SHARE_COHERENCE"]) {
+      expect(byName[name], name).toBeUndefined();
+    }
+  });
+
+  it("with the listing on: registers the public profile, binds its token as a secret, runs daily", async () => {
+    const { resources } = await deploy(
+      {
+        ...baseConfig,
+        "sos:yellowPages": "true",
+        "sos:yellowPagesName": "Acme helper",
+        "sos:yellowPagesSkills": '["search","summaries"]',
+        "sos:yellowPagesShareCoherence": "false",
+      },
+      "listed",
+    );
+    const listing = resources.find((resource) => resource.name === "sos-listed-yellow-pages")!;
+    expect(unwrapSecrets(listing.inputs.payload)).toEqual({
+      agent_id: "sos-listed",
+      public_profile: { name: "Acme helper", skills: ["search", "summaries"], uv_public: { coherence: null } },
+      callback_url: "https://sos-listed-worker.acme.workers.dev/api/contact",
+    });
+    expect(listing.inputs.registryUrl).toBe("https://mumega.com/registry");
+    expect(listing.additionalSecretOutputs).toEqual(["token"]);
+
+    const byName = Object.fromEntries(bindingsOf(resources).map((binding) => [binding.name, binding]));
+    expect(byName.YELLOW_PAGES!.text).toBe("true");
+    expect(byName.REGISTRY_URL!.text).toBe("https://mumega.com/registry");
+    expect(byName.REGISTRY_TOKEN!.type).toBe("secret_text");
+    expect(byName.SHARE_COHERENCE!.text).toBe("false");
+    expect(byName.TELEMETRY!.text).toBe("false");
+    expect(only(resources, type.script).dependencies.some((urn) => urn.endsWith("::sos-listed-yellow-pages"))).toBe(true);
+
+    const cron = only(resources, type.cron);
+    expect(cron.inputs).toMatchObject({ accountId, scriptName: "sos-listed-worker", schedules: [{ cron: stackModule.dailyCron }] });
+  });
+
+  it("with telemetry on only: the daily trigger and the telemetry URL, no listing", async () => {
+    const { resources } = await deploy({ ...baseConfig, "sos:telemetry": "true" }, "counted");
+    expect(resources.filter((resource) => resource.name.endsWith("-yellow-pages"))).toEqual([]);
+    expect(only(resources, type.cron).inputs.scriptName).toBe("sos-counted-worker");
+    const byName = Object.fromEntries(bindingsOf(resources).map((binding) => [binding.name, binding]));
+    expect(byName.TELEMETRY!.text).toBe("true");
+    expect(byName.TELEMETRY_URL!.text).toBe("https://mumega.com/telemetry");
+    expect(byName.REGISTRY_TOKEN).toBeUndefined();
   });
 });
 
