@@ -54,7 +54,7 @@ const origin = z.string().refine((value) => {
   }
 }, "an origin such as https://chat.example.com (scheme and host, no path or trailing slash)");
 
-const settingsSchema = z.object({
+export const settingsSchema = z.object({
   accountId: z
     .string({ error: "is required: pulumi config set sos:accountId <32-hex account id>" })
     .regex(/^[0-9a-f]{32}$/, "a Cloudflare account id is 32 lowercase hex characters"),
