@@ -203,14 +203,27 @@ describe("POST /api/chat, memory and session in the loop", () => {
     }
   });
 
+  it("with every opt-in off, memory, state, session and privacy routes contact no host at all", async () => {
+    const memory = await harness.request("POST", "/api/memories", { text: "kept at home" });
+    await harness.request("POST", "/api/memories/search", { query: "home" });
+    await harness.request("PATCH", `/api/memories/${memory.body.id}`, { importance: 0.9 });
+    await harness.request("PATCH", "/api/state", { inner: { p: 0.8 } });
+    await harness.request("GET", "/api/sessions");
+    await harness.request("GET", "/api/export");
+    await harness.request("POST", "/memory/store", { text: "prototype store" });
+    await harness.request("POST", "/store", { agent: "test-agent", text: "mirror store" });
+    expect(egress.log).toEqual([]);
+  });
+
   it("answers the SOS prototype's POST /chat with its envelope", async () => {
     const response = await harness.request("POST", "/chat", { message: "hello prototype" });
     expect(response.status, response.text).toBe(200);
+    const state = await harness.request("GET", "/api/state");
     expect(response.body).toEqual({
       success: true,
       response: "fake-openai reply to: hello prototype",
       agent: "test-agent",
-      coherence: 0.5,
+      coherence: state.body.coherence,
     });
   });
 });
