@@ -4,38 +4,28 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { d1MigrationsProvider, migrationRequests, type D1MigrationsInputs } from "../../stack/d1-migrations";
 import { migrationFile, readMigrationFiles } from "../../stack/migration-plan";
 import { schemaDir } from "../../stack/paths";
-import { startCloudflareEmulator, type CloudflareEmulator } from "../support/cloudflare-emulator";
+import { useCloudflareEmulator } from "../support/use-cloudflare-emulator";
 import { wranglerProject, wranglerTimeout, type WranglerProject } from "../support/wrangler";
 
 /** The resource and `wrangler d1 migrations apply` must be interchangeable on one database. */
 
 const accountId = "0123456789abcdef0123456789abcdef";
-let emulator: CloudflareEmulator;
+const emulator = useCloudflareEmulator({ token: "interop-token", accountId });
 const projects: WranglerProject[] = [];
-let previousBase: string | undefined;
-
-beforeAll(async () => {
-  emulator = await startCloudflareEmulator({ token: "interop-token", accountId });
-  previousBase = process.env.CLOUDFLARE_API_BASE_URL;
-  process.env.CLOUDFLARE_API_BASE_URL = emulator.baseUrl;
-});
 
 afterAll(async () => {
-  if (previousBase === undefined) delete process.env.CLOUDFLARE_API_BASE_URL;
-  else process.env.CLOUDFLARE_API_BASE_URL = previousBase;
-  await emulator.close();
   projects.forEach((project) => project.remove());
 });
 
 const schemaFiles = readMigrationFiles(schemaDir);
 
 function database(name: string): { name: string; uuid: string } {
-  return { name, uuid: emulator.createD1Database(name).uuid };
+  return { name, uuid: emulator().createD1Database(name).uuid };
 }
 
 /** A wrangler project whose migrations folder holds the first `count` files of schema/. */
 function withSchema(db: { name: string; uuid: string }, count = schemaFiles.length): WranglerProject {
-  const project = wranglerProject(emulator, db);
+  const project = wranglerProject(emulator(), db);
   projects.push(project);
   for (const file of schemaFiles.slice(0, count)) {
     project.writeMigration(file.name, readFileSync(path.join(schemaDir, file.name), "utf8"));
@@ -44,18 +34,24 @@ function withSchema(db: { name: string; uuid: string }, count = schemaFiles.leng
 }
 
 function inputs(db: { name: string; uuid: string }, files = schemaFiles): D1MigrationsInputs {
-  return { accountId, databaseId: db.uuid, databaseName: db.name, apiToken: emulator.token, ...migrationRequests(files) };
+  return {
+    accountId,
+    databaseId: db.uuid,
+    databaseName: db.name,
+    apiToken: emulator().token,
+    ...migrationRequests(files),
+  };
 }
 
 function schemaOf(uuid: string): unknown[] {
-  return emulator
+  return emulator()
     .d1(uuid)
     .prepare("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name")
     .all();
 }
 
 function recorded(uuid: string): string[] {
-  return (emulator.d1(uuid).prepare("SELECT name FROM d1_migrations ORDER BY id").all() as { name: string }[]).map(
+  return (emulator().d1(uuid).prepare("SELECT name FROM d1_migrations ORDER BY id").all() as { name: string }[]).map(
     (row) => row.name,
   );
 }
@@ -90,7 +86,10 @@ describe("migrations: this project's resource and wrangler", () => {
       expect(outs!.appliedOutside).toEqual([schemaFiles[0]!.name]);
       expect(recorded(db.uuid)).toEqual(schemaFiles.map((file) => file.name));
 
-      const edited = [migrationFile(schemaFiles[0]!.name, `${schemaFiles[0]!.sql}\n-- edited\n`), ...schemaFiles.slice(1)];
+      const edited = [
+        migrationFile(schemaFiles[0]!.name, `${schemaFiles[0]!.sql}\n-- edited\n`),
+        ...schemaFiles.slice(1),
+      ];
       await expect(d1MigrationsProvider.diff!("id", outs!, inputs(db, edited))).rejects.toThrow(
         new RegExp(`${schemaFiles[0]!.name.replace(".", "\\.")} was edited after being applied`),
       );

@@ -10,24 +10,14 @@ import {
   type D1MigrationsState,
 } from "../../stack/d1-migrations";
 import { readMigrationFiles } from "../../stack/migration-plan";
-import { startCloudflareEmulator, type CloudflareEmulator } from "../support/cloudflare-emulator";
+import { useCloudflareEmulator } from "../support/use-cloudflare-emulator";
 
 const accountId = "0123456789abcdef0123456789abcdef";
 const token = "migrations-test-token";
-let emulator: CloudflareEmulator;
-let previousBase: string | undefined;
+const emulator = useCloudflareEmulator({ token, accountId });
 const folders: string[] = [];
 
-beforeAll(async () => {
-  emulator = await startCloudflareEmulator({ token, accountId });
-  previousBase = process.env.CLOUDFLARE_API_BASE_URL;
-  process.env.CLOUDFLARE_API_BASE_URL = emulator.baseUrl;
-});
-
 afterAll(async () => {
-  if (previousBase === undefined) delete process.env.CLOUDFLARE_API_BASE_URL;
-  else process.env.CLOUDFLARE_API_BASE_URL = previousBase;
-  await emulator.close();
   for (const folder of folders) rmSync(folder, { recursive: true, force: true });
 });
 
@@ -38,7 +28,11 @@ const files = {
 };
 
 /** A schema folder holding `contents`, and the inputs the stack would give the resource for it. */
-function inputsFor(contents: Record<string, string>, databaseId: string, databaseName = "test-memory"): D1MigrationsInputs {
+function inputsFor(
+  contents: Record<string, string>,
+  databaseId: string,
+  databaseName = "test-memory",
+): D1MigrationsInputs {
   const dir = mkdtempSync(path.join(tmpdir(), "sos-schema-"));
   folders.push(dir);
   for (const [name, text] of Object.entries(contents)) writeFileSync(path.join(dir, name), text);
@@ -47,23 +41,25 @@ function inputsFor(contents: Record<string, string>, databaseId: string, databas
 
 function tables(uuid: string): string[] {
   return (
-    emulator
+    emulator()
       .d1(uuid)
-      .prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%' ORDER BY name")
+      .prepare(
+        "SELECT name FROM sqlite_master WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%' ORDER BY name",
+      )
       .all() as { name: string }[]
   ).map((row) => row.name);
 }
 
 function recorded(uuid: string): string[] {
-  return (emulator.d1(uuid).prepare("SELECT name FROM d1_migrations ORDER BY id").all() as { name: string }[]).map(
+  return (emulator().d1(uuid).prepare("SELECT name FROM d1_migrations ORDER BY id").all() as { name: string }[]).map(
     (row) => row.name,
   );
 }
 
 let uuid: string;
 beforeEach(() => {
-  uuid = emulator.createD1Database(`db-${Math.random().toString(36).slice(2)}`).uuid;
-  emulator.resetRequests();
+  uuid = emulator().createD1Database(`db-${Math.random().toString(36).slice(2)}`).uuid;
+  emulator().resetRequests();
 });
 
 describe("D1 migrations provider", () => {
@@ -73,25 +69,29 @@ describe("D1 migrations provider", () => {
     expect(id).toBe(`${uuid}/migrations`);
     expect(recorded(uuid)).toEqual(["0001_notes.sql", "0002_tags.sql", "0003_seed.sql"]);
     expect(tables(uuid)).toEqual(expect.arrayContaining(["d1_migrations", "notes", "tags", "idx_tags"]));
-    expect(emulator.d1(uuid).prepare("SELECT body FROM notes").all()).toEqual([{ body: "first; with a semicolon" }]);
+    expect(emulator().d1(uuid).prepare("SELECT body FROM notes").all()).toEqual([{ body: "first; with a semicolon" }]);
     expect(Object.keys(outs!.applied)).toEqual(["0001_notes.sql", "0002_tags.sql", "0003_seed.sql"]);
     expect(outs!.applied["0002_tags.sql"]).toBe(inputs.files["0002_tags.sql"]!.checksum);
     expect(outs!.bookmark).not.toBe("");
     expect(outs!.appliedOutside).toEqual([]);
-    const paths = emulator.requests.map((request) => `${request.method} ${request.path.split("/").slice(-2).join("/")}`);
-    expect(paths).toEqual([
-      `POST ${uuid}/query`,
-      "time_travel/bookmark",
-      `POST ${uuid}/query`,
-      `POST ${uuid}/query`,
-      `POST ${uuid}/query`,
-    ].map((entry) => (entry.startsWith("time") ? `GET ${entry}` : entry)));
+    const paths = emulator().requests.map(
+      (request) => `${request.method} ${request.path.split("/").slice(-2).join("/")}`,
+    );
+    expect(paths).toEqual(
+      [
+        `POST ${uuid}/query`,
+        "time_travel/bookmark",
+        `POST ${uuid}/query`,
+        `POST ${uuid}/query`,
+        `POST ${uuid}/query`,
+      ].map((entry) => (entry.startsWith("time") ? `GET ${entry}` : entry)),
+    );
   });
 
   it("diffs: no change when nothing is pending, and each new file named when there is", async () => {
     const first = inputsFor({ "0001_notes.sql": files["0001_notes.sql"] }, uuid);
     const { outs } = await d1MigrationsProvider.create!(first);
-    emulator.resetRequests();
+    emulator().resetRequests();
     const same = await d1MigrationsProvider.diff!("id", outs!, first);
     expect(same.changes).toBe(false);
 
@@ -103,7 +103,7 @@ describe("D1 migrations provider", () => {
     // The engine shows the inputs that differ; `files` is keyed by name, so preview lists the new files.
     const added = Object.keys(next.files).filter((name) => !(name in outs!.files));
     expect(added).toEqual(["0002_tags.sql", "0003_seed.sql"]);
-    expect(emulator.requests).toEqual([]);
+    expect(emulator().requests).toEqual([]);
 
     const otherDatabase = await d1MigrationsProvider.diff!("id", outs!, { ...next, databaseId: "another" });
     expect(otherDatabase.replaces).toEqual(["databaseId"]);
@@ -112,11 +112,15 @@ describe("D1 migrations provider", () => {
   it("ignores a changed token and the engine's own provider field", async () => {
     const inputs = inputsFor(files, uuid);
     const { outs } = await d1MigrationsProvider.create!(inputs);
-    const diff = await d1MigrationsProvider.diff!("id", { ...outs!, __provider: "old" } as D1MigrationsState, {
-      ...inputs,
-      apiToken: "rotated",
-      __provider: "new",
-    } as D1MigrationsInputs);
+    const diff = await d1MigrationsProvider.diff!(
+      "id",
+      { ...outs!, __provider: "old" } as D1MigrationsState,
+      {
+        ...inputs,
+        apiToken: "rotated",
+        __provider: "new",
+      } as D1MigrationsInputs,
+    );
     expect(diff.changes).toBe(false);
   });
 
@@ -126,9 +130,9 @@ describe("D1 migrations provider", () => {
     const edited = inputsFor({ ...files, "0002_tags.sql": `${files["0002_tags.sql"]}-- edited\n` }, uuid);
     const message = /0002_tags\.sql was edited after being applied.*add a new migration/;
     await expect(d1MigrationsProvider.diff!("id", outs!, edited)).rejects.toThrow(message);
-    emulator.resetRequests();
+    emulator().resetRequests();
     await expect(d1MigrationsProvider.update!("id", outs!, edited)).rejects.toThrow(message);
-    expect(emulator.requests).toEqual([]);
+    expect(emulator().requests).toEqual([]);
   });
 
   it("updates: applies only the pending files; with nothing pending, one read request and no write", async () => {
@@ -139,19 +143,20 @@ describe("D1 migrations provider", () => {
     expect(recorded(uuid)).toEqual(["0001_notes.sql", "0002_tags.sql", "0003_seed.sql"]);
     expect(Object.keys(outs!.applied)).toEqual(["0001_notes.sql", "0002_tags.sql", "0003_seed.sql"]);
 
-    const before = emulator.d1(uuid).serialize();
-    emulator.resetRequests();
+    const before = emulator().d1(uuid).serialize();
+    emulator().resetRequests();
     const again = await d1MigrationsProvider.update!("id", outs!, next);
-    expect(emulator.requests).toHaveLength(1);
-    expect(emulator.requests[0]!.method).toBe("POST");
-    expect(Buffer.compare(emulator.d1(uuid).serialize(), before)).toBe(0);
+    expect(emulator().requests).toHaveLength(1);
+    expect(emulator().requests[0]!.method).toBe("POST");
+    expect(Buffer.compare(emulator().d1(uuid).serialize(), before)).toBe(0);
     expect(again.outs!.applied).toEqual(outs!.applied);
   });
 
   it("stops at a failing file: earlier ones kept, nothing of it, later ones not run; the error gives the bookmark", async () => {
     const broken = {
       "0001_notes.sql": files["0001_notes.sql"],
-      "0002_tags.sql": "CREATE TABLE tags (note TEXT NOT NULL, tag TEXT NOT NULL);\nCREATE INDEXX idx_tags ON tags(tag);\n",
+      "0002_tags.sql":
+        "CREATE TABLE tags (note TEXT NOT NULL, tag TEXT NOT NULL);\nCREATE INDEXX idx_tags ON tags(tag);\n",
       "0003_seed.sql": files["0003_seed.sql"],
     };
     const inputs = inputsFor(broken, uuid, "tenant-memory");
@@ -166,7 +171,7 @@ describe("D1 migrations provider", () => {
     expect(message).toContain(`wrangler d1 time-travel restore tenant-memory --bookmark=${bookmark}`);
     expect(recorded(uuid)).toEqual(["0001_notes.sql"]);
     expect(tables(uuid)).not.toContain("tags");
-    expect(emulator.d1(uuid).prepare("SELECT count(*) AS n FROM notes").get()).toEqual({ n: 0 });
+    expect(emulator().d1(uuid).prepare("SELECT count(*) AS n FROM notes").get()).toEqual({ n: 0 });
 
     const fixed = inputsFor(files, uuid, "tenant-memory");
     const { outs } = await d1MigrationsProvider.create!(fixed);
@@ -178,7 +183,7 @@ describe("D1 migrations provider", () => {
     const first = inputsFor({ "0001_notes.sql": files["0001_notes.sql"] }, uuid);
     const { outs } = await d1MigrationsProvider.create!(first);
     // Applied by someone else, the way wrangler does it: the file, then its row.
-    const db = emulator.d1(uuid);
+    const db = emulator().d1(uuid);
     db.exec(files["0002_tags.sql"]);
     db.prepare("INSERT INTO d1_migrations (name) VALUES ('0002_tags.sql')").run();
 
@@ -196,9 +201,9 @@ describe("D1 migrations provider", () => {
   it("deletes without touching the data", async () => {
     const inputs = inputsFor(files, uuid);
     const { outs } = await d1MigrationsProvider.create!(inputs);
-    emulator.resetRequests();
+    emulator().resetRequests();
     await d1MigrationsProvider.delete!("id", outs!);
-    expect(emulator.requests).toEqual([]);
+    expect(emulator().requests).toEqual([]);
     expect(recorded(uuid)).toHaveLength(3);
   });
 

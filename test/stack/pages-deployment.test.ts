@@ -12,25 +12,15 @@ import {
   type UploadFile,
 } from "../../stack/pages-deployment";
 import { pagesAssetHash, pagesContentType, pagesMaxFileCount, readPagesManifest } from "../../stack/pages-manifest";
-import { startCloudflareEmulator, type CloudflareEmulator } from "../support/cloudflare-emulator";
+import { useCloudflareEmulator } from "../support/use-cloudflare-emulator";
 import { pagesFileHash } from "../support/cloudflare-emulator-pages-hash";
 
 const accountId = "0123456789abcdef0123456789abcdef";
 const token = "pages-test-token";
-let emulator: CloudflareEmulator;
-let previousBase: string | undefined;
+const emulator = useCloudflareEmulator({ token, accountId });
 const folders: string[] = [];
 
-beforeAll(async () => {
-  emulator = await startCloudflareEmulator({ token, accountId });
-  previousBase = process.env.CLOUDFLARE_API_BASE_URL;
-  process.env.CLOUDFLARE_API_BASE_URL = emulator.baseUrl;
-});
-
 afterAll(async () => {
-  if (previousBase === undefined) delete process.env.CLOUDFLARE_API_BASE_URL;
-  else process.env.CLOUDFLARE_API_BASE_URL = previousBase;
-  await emulator?.close();
   for (const folder of folders) rmSync(folder, { recursive: true, force: true });
 });
 
@@ -64,21 +54,21 @@ function inputsFor(dir: string, projectName: string, branch = "main"): PagesDepl
 }
 
 function uploadedHashes(since = 0): string[] {
-  return emulator.pagesUploads
-    .slice(since)
+  return emulator()
+    .pagesUploads.slice(since)
     .flatMap((upload) => upload.hashes)
     .sort();
 }
 
 function calls(): string[] {
-  return emulator.requests.map((request) => `${request.method} ${request.path}`);
+  return emulator().requests.map((request) => `${request.method} ${request.path}`);
 }
 
 let counter = 0;
 /** A fresh project, and a build whose blobs no other test uploaded (blobs are kept per account). */
 function freshSite(extra: Files = {}): { project: string; files: Files } {
   const project = `pages-test-${++counter}`;
-  emulator.createPagesProject(project);
+  emulator().createPagesProject(project);
   return {
     project,
     files: {
@@ -96,7 +86,7 @@ function freshSite(extra: Files = {}): { project: string; files: Files } {
   };
 }
 
-beforeEach(() => emulator.resetRequests());
+beforeEach(() => emulator().resetRequests());
 
 describe("Pages build manifest", () => {
   it("hashes every file as wrangler does: extension kept, none, binary, upper case, nested", () => {
@@ -257,14 +247,14 @@ describe("Pages deployment provider", () => {
 
     const { id, outs } = await pagesDeploymentProvider.create!(inputs);
     expect(id).toBe(`${accountId}/${project}`);
-    const live = emulator.pagesDeployment(project);
+    const live = emulator().pagesDeployment(project);
     expect(outs!.deploymentId).toBe(live.id);
     expect(outs!.url).toBe(live.url);
     expect(outs!.url).toMatch(new RegExp(`^https://[0-9a-f]{8}\\.${project}\\.pages\\.dev$`));
     expect(live).toMatchObject({ branch: "main", environment: "production" });
     expect(outs!.files).toEqual(inputs.files);
 
-    expect(emulator.pagesFiles(project)).toEqual(served(deployed));
+    expect(emulator().pagesFiles(project)).toEqual(served(deployed));
     expect(live.manifest).toEqual(
       Object.fromEntries(Object.entries(inputs.files).map(([file, { hash }]) => [file, hash])),
     );
@@ -273,7 +263,7 @@ describe("Pages deployment provider", () => {
         .map((file) => file.hash)
         .sort(),
     );
-    expect(emulator.pagesUploads.every((upload) => upload.project === project)).toBe(true);
+    expect(emulator().pagesUploads.every((upload) => upload.project === project)).toBe(true);
 
     // wrangler's order; five files dealt over its three buckets make three uploads.
     const projectPath = `/accounts/${accountId}/pages/projects/${project}`;
@@ -286,7 +276,7 @@ describe("Pages deployment provider", () => {
       "POST /pages/assets/upsert-hashes",
       `POST ${projectPath}/deployments`,
     ]);
-    const checked = emulator.requests[1]!.body as { hashes: string[] };
+    const checked = emulator().requests[1]!.body as { hashes: string[] };
     expect(checked.hashes.sort()).toEqual(
       Object.values(inputs.files)
         .map((file) => file.hash)
@@ -298,8 +288,8 @@ describe("Pages deployment provider", () => {
     const { project, files } = freshSite();
     const inputs = inputsFor(buildFolder(files), project);
     const { outs } = await pagesDeploymentProvider.create!(inputs);
-    const first = emulator.pagesDeployment(project);
-    emulator.resetRequests();
+    const first = emulator().pagesDeployment(project);
+    emulator().resetRequests();
 
     // The same build elsewhere on disk (another checkout, another machine), with a rotated token.
     const again = { ...inputsFor(buildFolder(files), project), apiToken: "rotated-token" };
@@ -314,22 +304,22 @@ describe("Pages deployment provider", () => {
     );
     expect(diff).toEqual({ changes: false });
     expect(manifestChanges(outs!.files, again.files)).toEqual({ added: [], changed: [], removed: [] });
-    expect(emulator.requests).toEqual([]);
+    expect(emulator().requests).toEqual([]);
 
-    const uploadsBefore = emulator.pagesUploads.length;
+    const uploadsBefore = emulator().pagesUploads.length;
     const { outs: updated } = await pagesDeploymentProvider.update!("id", outs!, inputs);
-    expect(emulator.pagesUploads.length).toBe(uploadsBefore);
+    expect(emulator().pagesUploads.length).toBe(uploadsBefore);
     expect(calls()).not.toContain("POST /pages/assets/upload");
     expect(updated!.deploymentId).not.toBe(first.id);
-    expect(emulator.pagesDeployment(project).manifest).toEqual(first.manifest);
-    expect(emulator.pagesFiles(project)).toEqual(served(files));
+    expect(emulator().pagesDeployment(project).manifest).toEqual(first.manifest);
+    expect(emulator().pagesFiles(project)).toEqual(served(files));
   });
 
   it("one file changed: diff names it, only it is uploaded, the new deployment serves the new bytes", async () => {
     const { project, files } = freshSite();
     const { outs } = await pagesDeploymentProvider.create!(inputsFor(buildFolder(files), project));
-    const before = emulator.pagesDeployment(project);
-    const uploadsBefore = emulator.pagesUploads.length;
+    const before = emulator().pagesDeployment(project);
+    const uploadsBefore = emulator().pagesUploads.length;
 
     const changedApp = Buffer.from(`document.title = "${project} v2";\n`);
     const next = inputsFor(buildFolder({ ...files, "assets/app.js": changedApp }), project);
@@ -337,19 +327,19 @@ describe("Pages deployment provider", () => {
     expect(await pagesDeploymentProvider.diff!("id", outs!, next)).toEqual({ changes: true });
 
     const { outs: updated } = await pagesDeploymentProvider.update!("id", outs!, next);
-    expect(emulator.pagesUploads.slice(uploadsBefore)).toEqual([
+    expect(emulator().pagesUploads.slice(uploadsBefore)).toEqual([
       { project, hashes: [pagesFileHash(changedApp, "assets/app.js")] },
     ]);
-    expect(updated!.deploymentId).toBe(emulator.pagesDeployment(project).id);
-    expect(emulator.pagesFiles(project)).toEqual(served({ ...files, "assets/app.js": changedApp }));
+    expect(updated!.deploymentId).toBe(emulator().pagesDeployment(project).id);
+    expect(emulator().pagesFiles(project)).toEqual(served({ ...files, "assets/app.js": changedApp }));
     // The previous deployment keeps serving what it served.
-    expect(emulator.pagesFiles(project, before.id)).toEqual(served(files));
+    expect(emulator().pagesFiles(project, before.id)).toEqual(served(files));
   });
 
   it("a file removed and one added: diff names both; the new deployment serves the new set only", async () => {
     const { project, files } = freshSite();
     const { outs } = await pagesDeploymentProvider.create!(inputsFor(buildFolder(files), project));
-    const uploadsBefore = emulator.pagesUploads.length;
+    const uploadsBefore = emulator().pagesUploads.length;
 
     const { "img/logo.png": _removed, ...rest } = files;
     const nextFiles = { ...rest, "about.html": `<h1>About ${project}</h1>\n` };
@@ -363,7 +353,7 @@ describe("Pages deployment provider", () => {
 
     await pagesDeploymentProvider.update!("id", outs!, next);
     expect(uploadedHashes(uploadsBefore)).toEqual([pagesFileHash(Buffer.from(nextFiles["about.html"]), "about.html")]);
-    const serving = emulator.pagesFiles(project);
+    const serving = emulator().pagesFiles(project);
     expect(serving.has("/img/logo.png")).toBe(false);
     expect(serving).toEqual(served(nextFiles));
   });
@@ -372,7 +362,7 @@ describe("Pages deployment provider", () => {
     const { project, files } = freshSite();
     const dir = buildFolder(files);
     const { outs } = await pagesDeploymentProvider.create!(inputsFor(dir, project));
-    const live = emulator.pagesDeployment(project).id;
+    const live = emulator().pagesDeployment(project).id;
 
     writeFile(dir, "assets/style.css", "h1 { color: teal; }\n");
     const previewed = inputsFor(dir, project);
@@ -380,15 +370,15 @@ describe("Pages deployment provider", () => {
     // Edited again after the preview, and a file removed.
     writeFile(dir, "assets/style.css", "h1 { color: red; }\n");
     unlinkSync(path.join(dir, "LICENSE"));
-    emulator.resetRequests();
+    emulator().resetRequests();
     await expect(pagesDeploymentProvider.update!("id", outs!, previewed)).rejects.toThrow(
       new RegExp(
         `^The build in ${dir.replace(/[.\\]/g, "\\$&")} changed since the preview: /assets/style\\.css \\(changed\\), ` +
           "/LICENSE \\(removed\\)\\. Nothing was deployed; run `pulumi up` again\\.$",
       ),
     );
-    expect(emulator.requests).toEqual([]);
-    expect(emulator.pagesDeployment(project).id).toBe(live);
+    expect(emulator().requests).toEqual([]);
+    expect(emulator().pagesDeployment(project).id).toBe(live);
   });
 
   it("uploads a large build in several buckets of at most 2,000 files", async () => {
@@ -397,21 +387,21 @@ describe("Pages deployment provider", () => {
     for (let i = 0; i < 4_500; i++) many[`chunks/${i}.js`] = `export const chunk = ${i}; // ${project}\n`;
     const inputs = inputsFor(buildFolder(many), project);
     await pagesDeploymentProvider.create!(inputs);
-    const uploads = emulator.requests.filter((request) => request.path === "/pages/assets/upload");
+    const uploads = emulator().requests.filter((request) => request.path === "/pages/assets/upload");
     expect(uploads.length).toBeGreaterThanOrEqual(3);
     for (const upload of uploads) expect((upload.body as unknown[]).length).toBeLessThanOrEqual(2_000);
-    expect(uploadedHashes(emulator.pagesUploads.length - uploads.length)).toEqual(
+    expect(uploadedHashes(emulator().pagesUploads.length - uploads.length)).toEqual(
       Object.values(inputs.files)
         .map((file) => file.hash)
         .sort(),
     );
-    expect(emulator.pagesFiles(project)).toEqual(served(many));
+    expect(emulator().pagesFiles(project)).toEqual(served(many));
   });
 
   it("deploys another branch as a preview", async () => {
     const { project, files } = freshSite();
     const { outs } = await pagesDeploymentProvider.create!(inputsFor(buildFolder(files), project, "feature/chat"));
-    expect(emulator.pagesDeployment(project, outs!.deploymentId)).toMatchObject({
+    expect(emulator().pagesDeployment(project, outs!.deploymentId)).toMatchObject({
       branch: "feature/chat",
       environment: "preview",
     });
@@ -450,10 +440,10 @@ describe("Pages deployment provider", () => {
   it("deletes without a request: deleting the project removes its deployments", async () => {
     const { project, files } = freshSite();
     const { id, outs } = await pagesDeploymentProvider.create!(inputsFor(buildFolder(files), project));
-    emulator.resetRequests();
+    emulator().resetRequests();
     await pagesDeploymentProvider.delete!(id, outs!);
-    expect(emulator.requests).toEqual([]);
-    expect(emulator.pagesDeployment(project).id).toBe(outs!.deploymentId);
+    expect(emulator().requests).toEqual([]);
+    expect(emulator().pagesDeployment(project).id).toBe(outs!.deploymentId);
   });
 
   it("reports a wrong token and an unknown project as the API's errors", async () => {
