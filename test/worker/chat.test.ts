@@ -103,6 +103,28 @@ describe("POST /api/chat, each provider", () => {
   }
 });
 
+describe("POST /api/chat, each provider's errors", () => {
+  for (const provider of providers) {
+    it(`${provider}: a refused request is a 502 naming ${provider}, never retried elsewhere`, async () => {
+      vendors[provider].script(fail(400, "this model does not exist"));
+      const response = await harness.request("POST", "/api/chat", { message: "hi", provider });
+      expect(response.status, response.text).toBe(502);
+      expect(response.body.error.code).toBe("provider_error");
+      expect(response.body.error.message).toContain(`${provider}:`);
+      for (const key of Object.values(keys)) expect(response.text).not.toContain(key);
+      expect(vendors.requests().map((request) => request.vendor)).toEqual([provider]);
+    });
+
+    it(`${provider}: a rate limit moves on to the next provider`, async () => {
+      vendors[provider].script(fail(429));
+      const response = await harness.request("POST", "/api/chat", { message: "hi", provider });
+      expect(response.status, response.text).toBe(200);
+      expect(response.body.provider).not.toBe(provider);
+      expect(vendors.requests()[0]!.vendor).toBe(provider);
+    });
+  }
+});
+
 describe("POST /api/chat, failures and fallback", () => {
   it("falls back in order on 429, 500 and a timeout, and says who answered", async () => {
     vendors.openai.script(fail(429));

@@ -20,17 +20,23 @@ function usageOf(usage: AiTextResult["usage"]): Usage {
   return { inputTokens: usage?.prompt_tokens ?? 0, outputTokens: usage?.completion_tokens ?? 0 };
 }
 
+/**
+ * The binding reports failures as "<code>: <message>" (e.g. "3040: Capacity temporarily exceeded").
+ * Codes from Cloudflare's Workers AI error list: 3040 and 3036 are limits, 3007 a timeout, 3003,
+ * 3006, 3010 and 5xxx (no such model, invalid model) are the request's fault; the rest the service's.
+ */
 function failure(error: unknown): ProviderError {
   if (error instanceof ProviderError) return error;
   const message = error instanceof Error ? error.message : String(error);
-  // The binding reports vendor faults as messages: "3040: Capacity temporarily exceeded", "429 ...".
-  const kind = /capacity|rate|429|too many/i.test(message)
-    ? "rate_limit"
-    : /timed? ?out/i.test(message)
-      ? "timeout"
-      : /invalid|bad input|400/i.test(message)
-        ? "bad_request"
-        : "server";
+  const code = Number(/(\d{4})\s*:/.exec(message)?.[1]);
+  const kind =
+    code === 3040 || code === 3036 || /capacity|rate limit|too many/i.test(message)
+      ? "rate_limit"
+      : code === 3007 || /timed? ?out/i.test(message)
+        ? "timeout"
+        : code === 3003 || code === 3006 || code === 3010 || (code >= 5000 && code < 6000)
+          ? "bad_request"
+          : "server";
   return new ProviderError("workers-ai", kind, undefined, message.slice(0, 500));
 }
 

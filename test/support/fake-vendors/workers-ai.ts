@@ -36,15 +36,30 @@ function parse(request: RecordedRequest): GenerateCall | EmbedCall | Refusal {
     return { kind: "refuse", status: 404, message: `No such route ${request.method} ${request.path}` };
   }
   const { model, inputs } = request.body;
-  if (typeof model !== "string" || !isRecord(inputs)) return { kind: "refuse", status: 400, message: "model and inputs are required" };
+  if (typeof model !== "string" || !isRecord(inputs))
+    return { kind: "refuse", status: 400, message: "model and inputs are required" };
   if (Array.isArray(inputs.text)) {
     return { kind: "embed", model, inputs: inputs.text.map(String), dimensions: undefined };
   }
   if (!Array.isArray(inputs.messages)) return { kind: "refuse", status: 400, message: "messages or text is required" };
   const users = inputs.messages.filter((message) => isRecord(message) && message.role === "user");
   const last = users[users.length - 1];
-  return { kind: "generate", model, prompt: isRecord(last) ? textOf(last.content) : "", stream: inputs.stream === true };
+  return {
+    kind: "generate",
+    model,
+    prompt: isRecord(last) ? textOf(last.content) : "",
+    stream: inputs.stream === true,
+  };
 }
+
+/** Workers AI's own error codes for the statuses tests script (Cloudflare's Workers AI error list). */
+const workersAiErrors: Record<number, { code: number; message: string }> = {
+  400: { code: 3010, message: "Invalid or incomplete input for the model" },
+  404: { code: 5007, message: "No such model" },
+  408: { code: 3007, message: "Request timeout" },
+  429: { code: 3040, message: "Capacity temporarily exceeded, please try again." },
+  500: { code: 3001, message: "Server error" },
+};
 
 const wire: VendorWire = {
   vendor: "workers-ai",
@@ -54,16 +69,19 @@ const wire: VendorWire = {
   keyRefusals: { missing: { kind: "refuse", status: 401 }, invalid: { kind: "refuse", status: 401 } },
   responseHeaders: (requestId) => ({ "cf-ai-req-id": requestId }),
   parse,
-  errorBody: (refusal) => ({
-    success: false,
-    errors: [{ code: refusal.status === 429 ? 3040 : 5000, message: refusal.message ?? (refusal.status === 429 ? "Capacity temporarily exceeded, please try again." : "Internal server error") }],
-  }),
+  errorBody: (refusal) => {
+    const known = workersAiErrors[refusal.status] ?? workersAiErrors[500]!;
+    return { success: false, errors: [{ code: known.code, message: refusal.message ?? known.message }] };
+  },
   completion: (_call: GenerateCall, result: Completion) => ({ response: result.text, usage: usageOf(result.usage) }),
   streamFrames: (_call: GenerateCall, chunks: string[], ending: Completion | null, _context: WireContext) => [
     ...chunks.map((chunk) => sseFrame({ response: chunk })),
     ...(ending ? [sseFrame({ response: "", usage: usageOf(ending.usage) }), sseFrame("[DONE]")] : []),
   ],
-  embeddings: (_call: EmbedCall, vectors: number[][]) => ({ shape: [vectors.length, vectors[0]?.length ?? 0], data: vectors }),
+  embeddings: (_call: EmbedCall, vectors: number[][]) => ({
+    shape: [vectors.length, vectors[0]?.length ?? 0],
+    data: vectors,
+  }),
 };
 
 export const workersAiWire = wire;
