@@ -24,6 +24,12 @@ export interface LocalWorkerOptions {
    * through miniflare's wrapped bindings. Tests only.
    */
   workersAiStandIn?: { script: string; bindings?: Record<string, string> };
+  /**
+   * A built frontend folder (buildFrontend) to serve on the worker's own origin through Workers
+   * Assets: a request for one of its files gets the file, every other request goes to the worker.
+   * Without it the worker answers every request, as deployed.
+   */
+  assets?: string;
   log?: (line: string) => void;
 }
 
@@ -59,6 +65,7 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
         bindings: { ...options.vars },
         ...(options.outbound ? { outboundService: options.outbound } : {}),
         ...(standIn ? { wrappedBindings: { AI: { scriptName: "workers-ai-stand-in" } } } : {}),
+        ...(options.assets ? { assets: { directory: options.assets, routerConfig: { has_user_worker: true } } } : {}),
       },
       ...(standIn
         ? [{ name: "workers-ai-stand-in", modules: true, script: standIn.script, bindings: standIn.bindings ?? {} }]

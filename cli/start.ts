@@ -1,16 +1,22 @@
 import * as path from "node:path";
+import { buildFrontend } from "../stack/bundle-frontend";
 import { localAgentKey, localVars, parsePort, stateDir } from "./local-env";
 import { startLocalWorker } from "./local-worker";
+
+/** The chat app built for this origin (an empty workerUrl: same origin); apart from what a deployment builds. */
+const localFrontendDir = path.join(stateDir, "local", "frontend");
 
 /** `npm start`: the runtime on this machine, with D1 and KV kept in .sos/. */
 async function main(): Promise<void> {
   const port = parsePort(process.env.PORT);
   const agentKey = localAgentKey(process.env);
   const vars = localVars(process.env, agentKey);
-  console.log("SOS: bundling the worker and starting workerd ...");
+  console.log("SOS: building the chat app, bundling the worker and starting workerd ...");
+  buildFrontend(localFrontendDir, { workerUrl: "" });
   const worker = await startLocalWorker({
     vars,
     persistDir: stateDir,
+    assets: localFrontendDir,
     port,
     host: process.env.HOST ?? "127.0.0.1",
     log: (line) => console.log(`SOS: ${line}`),
@@ -20,7 +26,8 @@ async function main(): Promise<void> {
   console.log(`SOS: model provider ${vars.LLM_PROVIDER}${vars.LLM_MODEL ? ` (${vars.LLM_MODEL})` : ""}`);
   console.log(`SOS: listening on ${base}`);
   console.log(`SOS: agent key  ${agentKey}`);
-  console.log(`SOS: open       ${base}/#key=${agentKey}`);
+  // The key rides in the fragment, which the browser never sends; the app stores it and clears the address.
+  console.log(`SOS: open       ${base}/#key=${encodeURIComponent(agentKey)}`);
   console.log(`SOS: try        curl ${base}/api/health`);
 
   let stopping = false;

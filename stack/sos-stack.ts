@@ -1,13 +1,16 @@
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import * as path from "node:path";
 import { bundleWorker, writeWorkerBundle, type WorkerBundle } from "./bundle";
+import { buildFrontend } from "./bundle-frontend";
 import { getWorkersDevSubdomain } from "./cloudflare-api";
 import type { StackConfig } from "./config";
 import { D1Migrations } from "./d1-migrations";
 import { readMigrationFiles } from "./migration-plan";
+import { PagesDeployment } from "./pages-deployment";
 import { RegistryListing } from "./registry-listing";
-import { schemaDir, workerBundleFile } from "./paths";
+import { projectRoot, schemaDir, workerBundleFile } from "./paths";
 import { workerBindings } from "./worker-bindings";
 
 /** The Workers runtime date the worker is written against; raise it deliberately, with a test run. */
@@ -68,8 +71,11 @@ export class SosStack extends pulumi.ComponentResource {
     const route = this.createWorkersDevRoute(name, script);
     if (this.config.yellowPages || this.config.telemetry) this.createDailyTrigger(name, script);
 
+    // The output waits for the workers.dev route, so it is only reported once the URL answers.
     this.workerUrl = pulumi.all([route.scriptName, workerUrl]).apply(([, url]) => url);
-    this.pagesUrl = pagesOrigin;
+    const frontend = this.createFrontendDeployment(name, pages, workerUrl, route);
+    // Reported once the app is deployed there.
+    this.pagesUrl = pulumi.all([frontend.deploymentId, pagesOrigin]).apply(([, origin]) => origin);
     this.databaseId = database.id;
     this.kvNamespaceId = sessions.id;
     this.agentId = pulumi.output(this.config.agentId);
@@ -180,6 +186,28 @@ export class SosStack extends pulumi.ComponentResource {
       `${name}-workers-dev`,
       { accountId: this.config.accountId, scriptName: script.scriptName, enabled: true, previewsEnabled: false },
       this.childOptions(),
+    );
+  }
+
+  /**
+   * The chat app, built with the worker's URL in its config.json (so the build is per tenant) and
+   * uploaded to the Pages project; `pulumi preview --diff` names each file that changes.
+   */
+  private createFrontendDeployment(
+    name: string,
+    pages: cloudflare.PagesProject,
+    workerUrl: pulumi.Output<string>,
+    route: cloudflare.WorkersScriptSubdomain,
+  ): PagesDeployment {
+    const buildDir = path.join(projectRoot, ".sos", "build", `frontend-${this.config.prefix}`);
+    const built = workerUrl.apply((url) => {
+      buildFrontend(buildDir, { workerUrl: url });
+      return buildDir;
+    });
+    return new PagesDeployment(
+      `${name}-frontend`,
+      { accountId: this.config.accountId, projectName: pages.name, apiToken: this.config.apiToken, buildDir: built },
+      { parent: this, dependsOn: [pages, route] },
     );
   }
 

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { ConfigSource, StackConfig } from "../../stack/config";
@@ -26,7 +28,7 @@ const type = {
   route: "cloudflare:index/workersScriptSubdomain:WorkersScriptSubdomain",
   pages: "cloudflare:index/pagesProject:PagesProject",
   password: "random:index/randomPassword:RandomPassword",
-  migrations: "pulumi-nodejs:dynamic:Resource",
+  dynamic: "pulumi-nodejs:dynamic:Resource",
   cron: "cloudflare:index/workersCronTrigger:WorkersCronTrigger",
 };
 
@@ -66,6 +68,12 @@ async function deploy(
   const sos = new stackModule.SosStack(settings.prefix, { config: settings, worker });
   await valueOf(pulumi.all([sos.workerUrl, sos.pagesUrl, sos.databaseId, sos.kvNamespaceId, sos.agentId, sos.agentKey]));
   return { resources: registered.slice(before), sos, settings };
+}
+
+function named(resources: RegisteredResource[], name: string): RegisteredResource {
+  const matches = resources.filter((resource) => resource.name === name);
+  expect(matches, name).toHaveLength(1);
+  return matches[0]!;
 }
 
 function only(resources: RegisteredResource[], resourceType: string): RegisteredResource {
@@ -117,7 +125,7 @@ describe("SosStack resources", () => {
 
   it("applies schema/ through the migration resource before the worker, with the token as a secret input", async () => {
     const { resources } = await deploy();
-    const migrations = only(resources, type.migrations);
+    const migrations = named(resources, "sos-dev-migrations");
     const database = only(resources, type.database);
     expect(migrations.name).toBe("sos-dev-migrations");
     expect(migrations.inputs).toMatchObject({ accountId, databaseId: `${database.name}-id`, databaseName: "sos-dev-memory" });
@@ -130,6 +138,25 @@ describe("SosStack resources", () => {
     const script = only(resources, type.script);
     expect(script.dependencies.some((urn) => urn.endsWith("::sos-dev-migrations"))).toBe(true);
     expect(resources.indexOf(script)).toBeGreaterThan(resources.indexOf(migrations));
+  });
+
+  it("deploys the chat app to the Pages project after the worker, its config.json naming the worker", async () => {
+    const { resources } = await deploy();
+    const frontend = named(resources, "sos-dev-frontend");
+    expect(frontend.type).toBe(type.dynamic);
+    expect(frontend.inputs).toMatchObject({ accountId, projectName: "sos-dev-chat", branch: "main" });
+    const files = frontend.inputs.files as Record<string, { hash: string; size: number }>;
+    expect(Object.keys(files)).toEqual(expect.arrayContaining(["/index.html", "/config.json"]));
+    expect(isRpcSecret(frontend.inputs.apiToken)).toBe(true);
+    expect(String(frontend.inputs.__provider)).not.toContain(token);
+    const buildDir = String(frontend.inputs.buildDir);
+    expect(JSON.parse(readFileSync(path.join(buildDir, "config.json"), "utf8"))).toEqual({
+      workerUrl: "https://sos-dev-worker.acme.workers.dev",
+    });
+    const pages = only(resources, type.pages);
+    const route = only(resources, type.route);
+    expect(frontend.dependencies.some((urn) => urn.endsWith(`::${pages.name}`))).toBe(true);
+    expect(frontend.dependencies.some((urn) => urn.endsWith(`::${route.name}`))).toBe(true);
   });
 
   it("uses one explicit Cloudflare provider, holding the stack's token as a secret", async () => {

@@ -1,0 +1,105 @@
+/**
+ * The app builds every element with these helpers: tag names are fixed in the code and text goes in
+ * as text nodes, so nothing the worker or the model sends can become markup.
+ */
+export type Child = Node | string | number | false | null | undefined;
+
+type Handler = (event: any) => void;
+export type Props = Record<string, string | number | boolean | null | undefined | Handler>;
+
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Props = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
+  const element = document.createElement(tag);
+  applyProps(element, props);
+  append(element, ...children);
+  return element;
+}
+
+const svgNamespace = "http://www.w3.org/2000/svg";
+
+export function svg<K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  props: Props = {},
+  ...children: Child[]
+): SVGElementTagNameMap[K] {
+  const element = document.createElementNS(svgNamespace, tag);
+  applyProps(element, props);
+  append(element, ...children);
+  return element;
+}
+
+export function append(parent: Node, ...children: Child[]): void {
+  for (const child of children) {
+    if (child === false || child === null || child === undefined) continue;
+    parent.appendChild(typeof child === "string" || typeof child === "number" ? text(String(child)) : child);
+  }
+}
+
+export function replaceChildren(parent: Element, ...children: Child[]): void {
+  parent.replaceChildren();
+  append(parent, ...children);
+}
+
+export function text(value: string): Text {
+  return document.createTextNode(value);
+}
+
+/** `on<event>` props become listeners, `value`/`checked` properties, true flags empty attributes. */
+function applyProps(element: Element, props: Props): void {
+  for (const [name, value] of Object.entries(props)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (typeof value === "function") {
+      element.addEventListener(name.slice(2).toLowerCase(), value);
+    } else if (/^on/i.test(name)) {
+      throw new Error(`${name}: event handlers are functions, never attribute text`);
+    } else if ((name === "value" || name === "checked") && name in element) {
+      (element as unknown as Record<string, unknown>)[name] = value;
+    } else {
+      element.setAttribute(name, value === true ? "" : String(value));
+    }
+  }
+}
+
+/** Simple line icons (24×24, stroked), drawn here so the app loads nothing from elsewhere. */
+const iconPaths = {
+  send: "M4 12h14M12 5l7 7-7 7",
+  stop: "M7 7h10v10H7z",
+  plus: "M12 5v14M5 12h14",
+  trash: "M4 7h16M9 7V4h6v3M6 7l1 13h10l1-13",
+  menu: "M4 6h16M4 12h16M4 18h16",
+  sun: "M12 4V2M12 22v-2M4 12H2M22 12h-2M5.6 5.6 4.2 4.2M19.8 19.8l-1.4-1.4M5.6 18.4l-1.4 1.4M19.8 4.2l-1.4 1.4M12 8a4 4 0 1 0 0 8 4 4 0 0 0 0-8z",
+  moon: "M20 14.5A8 8 0 0 1 9.5 4 8 8 0 1 0 20 14.5z",
+  retry: "M4 12a8 8 0 0 1 14-5.3L20 9M20 4v5h-5M20 12a8 8 0 0 1-14 5.3L4 15M4 20v-5h5",
+  copy: "M9 9h10v11H9zM5 15V4h10",
+  chat: "M4 5h16v11H9l-5 4z",
+  memory: "M5 4h14v16H5zM9 8h6M9 12h6M9 16h3",
+  state: "M12 3l8 5v8l-8 5-8-5V8zM12 3v18M4 8l16 8M20 8L4 16",
+  settings: "M4 7h10M18 7h2M4 17h2M10 17h10M14 5v4M6 15v4",
+  close: "M6 6l12 12M18 6L6 18",
+  download: "M12 4v11M7 10l5 5 5-5M5 20h14",
+} as const;
+
+export type IconName = keyof typeof iconPaths;
+
+export function icon(name: IconName): SVGSVGElement {
+  return svg(
+    "svg",
+    {
+      class: "icon",
+      viewBox: "0 0 24 24",
+      width: 18,
+      height: 18,
+      fill: "none",
+      stroke: "currentColor",
+      "stroke-width": 2,
+      "stroke-linecap": "round",
+      "stroke-linejoin": "round",
+      "aria-hidden": "true",
+      focusable: "false",
+    },
+    svg("path", { d: iconPaths[name] }),
+  );
+}

@@ -1,0 +1,2 @@
+/** esbuild bundles imported CSS into app.css; the import gives the script nothing. */
+declare module "*.css";

@@ -1,0 +1,210 @@
+import type { AppContext, View } from "../app";
+import type { EraseBody, MemoryPage, SearchBody } from "../api-types";
+import { h, icon, replaceChildren } from "../dom";
+import { confirmDialog } from "../ui/dialog";
+import { toast } from "../ui/toast";
+import { MemoryCard } from "./memory-card";
+
+/** The DELETE /api/data confirmation, verbatim (the worker refuses anything else). */
+const eraseConfirmation = "erase everything";
+
+/** The agent's long-term memory: newest first with paging, full-text search, export and erase. */
+export class MemoryView implements View {
+  readonly element: HTMLElement;
+  private readonly search = h("input", {
+    type: "search",
+    id: "memory-search",
+    class: "input",
+    placeholder: "Search memories",
+    "aria-label": "Search memories",
+    autocomplete: "off",
+  });
+  private readonly list = h("ul", { class: "memory-list", id: "memory-list", "aria-label": "Memories" });
+  private readonly status = h("p", { class: "muted memory-status", id: "memory-status", role: "status" });
+  private readonly more = h(
+    "button",
+    { type: "button", class: "button", id: "memory-more", hidden: true },
+    "Load more",
+  );
+  private readonly clear = h("button", { type: "button", class: "button", hidden: true }, "Clear search");
+  private readonly refresh = h(
+    "button",
+    { type: "button", class: "icon-button", id: "memory-refresh", "aria-label": "Refresh the list", title: "Refresh" },
+    icon("retry"),
+  );
+  private cursor: string | null = null;
+  private loaded = false;
+  private count = 0;
+
+  constructor(private readonly app: AppContext) {
+    const searchForm = h(
+      "form",
+      { class: "memory-search", role: "search" },
+      this.search,
+      h("button", { type: "submit", class: "button primary" }, "Search"),
+      this.clear,
+      this.refresh,
+    );
+    searchForm.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const query = this.search.value.trim();
+      void (query ? this.find(query) : this.loadFirst());
+    });
+    this.clear.addEventListener("click", () => {
+      this.search.value = "";
+      void this.loadFirst();
+    });
+    this.more.addEventListener("click", () => void this.loadMore());
+    this.refresh.addEventListener("click", () => {
+      const query = this.search.value.trim();
+      void (query ? this.find(query) : this.loadFirst());
+    });
+    const exportButton = h(
+      "button",
+      { type: "button", class: "button", id: "export-data" },
+      icon("download"),
+      "Export everything",
+    );
+    exportButton.addEventListener("click", () => void this.exportAll(exportButton));
+    const eraseButton = h(
+      "button",
+      { type: "button", class: "button danger-text", id: "erase-data" },
+      icon("trash"),
+      "Erase everything",
+    );
+    eraseButton.addEventListener("click", () => void this.eraseAll());
+    this.element = h(
+      "section",
+      { class: "view page memory-view", id: "view-memories", "aria-labelledby": "memories-title", hidden: true },
+      h(
+        "div",
+        { class: "page-header" },
+        h(
+          "div",
+          {},
+          h("h1", { id: "memories-title" }, "Memories"),
+          h("p", { class: "muted" }, "What your agent remembers, stored in your D1 database."),
+        ),
+        h("div", { class: "page-actions" }, exportButton, eraseButton),
+      ),
+      searchForm,
+      this.status,
+      this.list,
+      this.more,
+    );
+  }
+
+  show(): void {
+    if (!this.loaded) void this.loadFirst();
+  }
+
+  reset(): void {
+    this.loaded = false;
+    this.cursor = null;
+    this.list.replaceChildren();
+    this.status.textContent = "";
+    this.more.hidden = true;
+  }
+
+  private async loadFirst(): Promise<void> {
+    this.loaded = true;
+    this.clear.hidden = true;
+    this.cursor = null;
+    this.count = 0;
+    this.list.replaceChildren();
+    await this.loadMore();
+  }
+
+  private async loadMore(): Promise<void> {
+    this.more.disabled = true;
+    const query = this.cursor ? `?limit=20&cursor=${encodeURIComponent(this.cursor)}` : "?limit=20";
+    try {
+      const page = await this.app.api.request<MemoryPage>("GET", `/api/memories${query}`);
+      this.cursor = page.next_cursor;
+      this.addCards(page.memories.map((memory) => new MemoryCard(this.app, memory, () => this.removed())));
+      this.status.textContent = this.count
+        ? `${this.count}${this.cursor ? "+" : ""} ${this.count === 1 ? "memory" : "memories"}, newest first.`
+        : "No memories yet. Every chat exchange is stored as one.";
+    } catch (error) {
+      this.loaded = false;
+      this.status.textContent = `Memories could not be loaded: ${(error as Error).message}`;
+    } finally {
+      this.more.disabled = false;
+      this.more.hidden = this.cursor === null;
+    }
+  }
+
+  private async find(query: string): Promise<void> {
+    this.clear.hidden = false;
+    this.more.hidden = true;
+    try {
+      const body = await this.app.api.request<SearchBody>("POST", "/api/memories/search", { query, limit: 50 });
+      this.count = 0;
+      this.list.replaceChildren();
+      this.addCards(body.results.map((result) => new MemoryCard(this.app, result, () => this.removed(), result.score)));
+      this.status.textContent = body.results.length
+        ? `${body.results.length} ${body.results.length === 1 ? "memory matches" : "memories match"} “${query}”.`
+        : `No memory matches “${query}”.`;
+    } catch (error) {
+      this.status.textContent = `Search failed: ${(error as Error).message}`;
+    }
+  }
+
+  private addCards(cards: MemoryCard[]): void {
+    this.count += cards.length;
+    for (const card of cards) this.list.appendChild(card.element);
+  }
+
+  private removed(): void {
+    this.count--;
+    if (!this.list.children.length) this.status.textContent = "No memories left here.";
+  }
+
+  /** GET /api/export needs the key, so it is fetched and handed to the browser as a file. */
+  private async exportAll(button: HTMLButtonElement): Promise<void> {
+    button.disabled = true;
+    try {
+      const response = await this.app.api.send("GET", "/api/export");
+      const blob = new Blob([await response.arrayBuffer()], { type: "application/json" });
+      const url = URL.createObjectURL(blob);
+      const link = h("a", {
+        href: url,
+        download: `sos-export-${new Date().toISOString().slice(0, 10)}.json`,
+        hidden: true,
+      });
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      toast("Export downloaded");
+    } catch (error) {
+      toast(`Export failed: ${(error as Error).message}`, "error");
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  private async eraseAll(): Promise<void> {
+    const confirmed = await confirmDialog({
+      title: "Erase everything?",
+      message:
+        "Every memory, the agent's state, all conversations and contact messages are deleted from your account. " +
+        "Export first if you may want them back. This cannot be undone.",
+      confirmLabel: "Erase everything",
+      danger: true,
+      requireText: eraseConfirmation,
+    });
+    if (!confirmed) return;
+    try {
+      const body = await this.app.api.request<EraseBody>("DELETE", "/api/data", { confirm: eraseConfirmation });
+      const counts = Object.entries(body.erased).map(([name, count]) => `${count} ${name.replace(/_/g, " ")}`);
+      this.app.dataErased();
+      this.loaded = true;
+      replaceChildren(this.list);
+      this.status.textContent = `Erased: ${counts.join(", ")}.`;
+      toast("Everything was erased");
+    } catch (error) {
+      toast(`Erase failed: ${(error as Error).message}`, "error");
+    }
+  }
+}

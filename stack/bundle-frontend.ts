@@ -1,0 +1,85 @@
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { buildSync } from "esbuild";
+import { projectRoot } from "./paths";
+
+/** What the app reads from `config.json` at start. */
+export interface FrontendConfig {
+  /** The worker's URL (the stack's `workerUrl` output); "" when the app is served by the worker itself. */
+  workerUrl: string;
+}
+
+/** Files copied from `frontend/` into the build as they are. */
+const copiedFiles = ["favicon.svg"] as const;
+
+/**
+ * Builds the chat app into `outDir`, replacing what was there: `index.html`, `app.js`, `app.css`,
+ * `favicon.svg` and `config.json`. Minified, without source maps or legal comments, and with no
+ * path or time stamp in any file, so the same sources and config always give the same bytes (the
+ * Pages deployment compares files by content). Returns the file names, sorted.
+ */
+export function buildFrontend(outDir: string, config: FrontendConfig, root: string = projectRoot): string[] {
+  const target = path.resolve(outDir);
+  refuseDangerousTarget(target, root);
+  const files = new Map<string, string | Uint8Array>();
+
+  const result = buildSync({
+    absWorkingDir: root,
+    entryPoints: { app: "frontend/src/main.ts" },
+    outdir: "frontend-build",
+    bundle: true,
+    write: false,
+    platform: "browser",
+    format: "esm",
+    target: ["es2022", "chrome111", "firefox113", "safari16.4"],
+    minify: true,
+    legalComments: "none",
+    sourcemap: false,
+    charset: "utf8",
+    logLevel: "silent",
+  });
+  for (const output of result.outputFiles) files.set(path.basename(output.path), output.contents);
+
+  const html = readFileSync(path.join(root, "frontend", "index.html"), "utf8");
+  files.set("index.html", html.replace("__CONTENT_SECURITY_POLICY__", contentSecurityPolicy(config.workerUrl)));
+  for (const name of copiedFiles) {
+    files.set(name, readFileSync(path.join(root, "frontend", name)));
+  }
+  files.set("config.json", `${JSON.stringify({ workerUrl: config.workerUrl }, null, 2)}\n`);
+
+  // Written beside the target and swapped in, so a reader never sees half a build.
+  const staging = `${target}.${process.pid}.tmp`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  for (const [name, contents] of files) writeFileSync(path.join(staging, name), contents);
+  rmSync(target, { recursive: true, force: true });
+  mkdirSync(path.dirname(target), { recursive: true });
+  renameSync(staging, target);
+  return [...files.keys()].sort();
+}
+
+/**
+ * The page may load only its own files and talk only to its own origin and the worker's: a second
+ * wall behind the app's rule of never turning model output into HTML. Sent as a <meta> tag because
+ * Pages direct upload (as the stack performs it) carries no `_headers` file.
+ */
+export function contentSecurityPolicy(workerUrl: string): string {
+  const connect = ["'self'", ...(workerUrl ? [new URL(workerUrl).origin] : [])].join(" ");
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self'",
+    `connect-src ${connect}`,
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join("; ");
+}
+
+/** The build folder is emptied first, so it must be a folder of its own. */
+function refuseDangerousTarget(target: string, root: string): void {
+  const relative = path.relative(target, path.resolve(root));
+  if (target === path.parse(target).root || relative === "" || !relative.startsWith("..")) {
+    throw new Error(`buildFrontend: refusing to empty '${target}', which holds the project`);
+  }
+}

@@ -1,0 +1,91 @@
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { eventually, useBrowser } from "../support/browser";
+import { appAgentKey, connected, useChatApp } from "../support/chat-app";
+import { reply } from "../support/fake-vendors";
+
+const app = useChatApp();
+const browser = useBrowser();
+
+/** Markup a model (or a poisoned memory) might send, split so tags cross token boundaries. */
+const payload = [
+  "Look: <im",
+  'g src=x onerror="window.__pwned=1"> and <scr',
+  "ipt>window.__pwned=2</script> and ",
+  "[click me](javascript:window.__pwned=3) and <b>bold?</b> ",
+  "![tracker](https://tracker.example/pixel.png)",
+];
+const payloadText = payload.join("");
+
+async function openWithKey(page: Page): Promise<string[]> {
+  const requested: string[] = [];
+  page.on("request", (request) => requested.push(request.url()));
+  await page.goto(`${app.url}#key=${appAgentKey}`);
+  await connected(page);
+  return requested;
+}
+
+describe("HTML in model output and memories", () => {
+  it("is shown as text and creates no element, runs nothing, loads nothing", async () => {
+    const page = await browser.newPage();
+    const requested = await openWithKey(page);
+    app.vendors.openai.script(reply(payload));
+    await page.locator("#message-input").fill('<img src=y onerror="window.__pwned=4"> what is this?');
+    await page.locator("#message-input").press("Enter");
+
+    const answer = page.locator(".message-assistant[data-status='done'] .message-body");
+    await answer.waitFor();
+    const shown = await answer.textContent();
+    expect(shown).toContain('<img src=x onerror="window.__pwned=1">');
+    expect(shown).toContain("<script>window.__pwned=2</script>");
+    expect(shown).toContain("<b>bold?</b>");
+    expect(await page.locator(".message-user .message-body").textContent()).toBe(
+      '<img src=y onerror="window.__pwned=4"> what is this?',
+    );
+
+    for (const tag of ["img", "script", "b", "iframe", "svg image"]) {
+      expect(await page.locator(`#messages ${tag}`).count(), tag).toBe(0);
+    }
+    // The javascript: link is text; the image is a link to its URL, never fetched.
+    expect(await answer.locator("a").evaluateAll((links) => links.map((link) => link.getAttribute("href")))).toEqual([
+      "https://tracker.example/pixel.png",
+    ]);
+    expect(shown).toContain("click me");
+    expect(await page.evaluate("window.__pwned")).toBeUndefined();
+    expect(requested.filter((url) => !url.startsWith(app.url))).toEqual([]);
+  });
+
+  it("is shown as text in the memory view and the conversation list", async () => {
+    const page = await browser.newPage();
+    await openWithKey(page);
+    await page.locator(".session-item").first().waitFor();
+    expect(await page.locator(".session-title").first().textContent()).toContain("<img src=y");
+
+    await page.locator("#tab-memories").click();
+    const card = page.locator(".memory-card", { hasText: "window.__pwned=1" });
+    await eventually(async () => {
+      await page.locator("#memory-refresh").click();
+      await page
+        .locator("#memory-status")
+        .filter({ hasText: /newest first|No memories/ })
+        .waitFor();
+      expect(await card.count()).toBe(1);
+    });
+    await card.getByRole("button", { name: "Open" }).click();
+    await card.locator(".memory-details").waitFor();
+    expect(await card.locator(".memory-text").textContent()).toContain(payloadText);
+    for (const tag of ["img", "script", "b", "a"]) {
+      expect(await page.locator(`#memory-list ${tag}`).count(), tag).toBe(0);
+    }
+    expect(await page.evaluate("window.__pwned")).toBeUndefined();
+  });
+
+  it("in a recalled conversation is still text", async () => {
+    const page = await browser.newPage();
+    await openWithKey(page);
+    await page.locator(".session-item .session-open").first().click();
+    await page.locator(".message-assistant .message-body", { hasText: "window.__pwned=1" }).waitFor();
+    expect(await page.locator("#messages img, #messages script, #messages b").count()).toBe(0);
+    expect(await page.evaluate("window.__pwned")).toBeUndefined();
+  });
+});

@@ -1,0 +1,136 @@
+import { readFileSync } from "node:fs";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { eventually, useBrowser } from "../support/browser";
+import { appAgentKey, connected, useChatApp } from "../support/chat-app";
+import { reply } from "../support/fake-vendors";
+
+const app = useChatApp();
+const browser = useBrowser();
+
+async function openWithKey(page: Page): Promise<void> {
+  await page.goto(`${app.url}#key=${appAgentKey}`);
+  await connected(page);
+}
+
+async function chat(page: Page, message: string, answer: string): Promise<void> {
+  app.vendors.openai.script(reply(answer));
+  await page.locator("#message-input").fill(message);
+  await page.locator("#message-input").press("Enter");
+  await page.locator(".message-assistant[data-status='done']", { hasText: answer }).waitFor();
+}
+
+/** The worker stores the exchange in the background: refresh the list until its card shows. */
+async function waitForCard(page: Page, text: string) {
+  const card = page.locator(".memory-card", { hasText: text });
+  await eventually(async () => {
+    await page.locator("#memory-refresh").click();
+    await page
+      .locator("#memory-status")
+      .filter({ hasText: /newest first|No memories/ })
+      .waitFor();
+    expect(await card.count()).toBe(1);
+  });
+  return card;
+}
+
+describe("the memory view", () => {
+  it("shows a chat exchange as a memory, finds it, edits it and deletes it", async () => {
+    const page = await browser.newPage();
+    await openWithKey(page);
+    await chat(page, "Remember that my cat is called Miso", "Noted: your cat is Miso.");
+
+    await page.locator("#tab-memories").click();
+    const found = await waitForCard(page, "my cat is called Miso");
+    expect(await found.locator(".memory-text").textContent()).toBe(
+      "User: Remember that my cat is called Miso\nSOS: Noted: your cat is Miso.",
+    );
+    const id = (await found.getAttribute("data-id"))!;
+    // By id from here on: while it is edited, the card's text is in a textarea.
+    const card = page.locator(`.memory-card[data-id="${id}"]`);
+
+    await page.locator("#memory-search").fill("Miso");
+    await page.locator("#memory-search").press("Enter");
+    await page.locator("#memory-status", { hasText: "1 memory matches “Miso”." }).waitFor();
+    expect(await page.locator(".memory-card").count()).toBe(1);
+
+    await card.getByRole("button", { name: "Open" }).click();
+    await card.locator(".memory-details").waitFor();
+    expect(await card.locator(".memory-details").textContent()).toContain(id);
+
+    await card.getByRole("button", { name: "Edit" }).click();
+    await card.getByLabel("Importance (0–1)").fill("0.9");
+    await card.getByLabel("Core concepts").fill("cat, pet");
+    await card.getByRole("button", { name: "Save" }).click();
+    await card.locator(".chip", { hasText: "pet" }).waitFor();
+    expect(await card.locator(".memory-meta").textContent()).toContain("importance 0.90");
+    const stored = await app.api("GET", `/api/memories/${id}`);
+    expect(stored.body).toMatchObject({ importance: 0.9, core_concepts: ["cat", "pet"] });
+    expect(stored.body.text).toBe("User: Remember that my cat is called Miso\nSOS: Noted: your cat is Miso.");
+
+    await card.getByRole("button", { name: "Delete" }).click();
+    const dialog = page.getByRole("dialog", { name: "Delete this memory?" });
+    await dialog.getByRole("button", { name: "Delete memory" }).click();
+    await card.waitFor({ state: "detached" });
+    expect((await app.api("GET", `/api/memories/${id}`)).status).toBe(404);
+  });
+
+  it("keeps a memory when its deletion is cancelled", async () => {
+    const page = await browser.newPage();
+    await openWithKey(page);
+    await chat(page, "Note the colour teal", "Teal noted.");
+    await page.locator("#tab-memories").click();
+    const card = await waitForCard(page, "the colour teal");
+    const id = (await card.getAttribute("data-id"))!;
+
+    await card.getByRole("button", { name: "Delete" }).click();
+    await page.keyboard.press("Escape");
+    await page.getByRole("dialog").waitFor({ state: "detached" });
+    expect(await card.count()).toBe(1);
+    expect((await app.api("GET", `/api/memories/${id}`)).status).toBe(200);
+  });
+
+  it("exports everything as a JSON file", async () => {
+    const page = await browser.newPage();
+    await openWithKey(page);
+    await page.locator("#tab-memories").click();
+    await page
+      .locator("#memory-status")
+      .filter({ hasText: /newest first|No memories/ })
+      .waitFor();
+    const [download] = await Promise.all([page.waitForEvent("download"), page.locator("#export-data").click()]);
+
+    expect(download.suggestedFilename()).toMatch(/^sos-export-\d{4}-\d{2}-\d{2}\.json$/);
+    const exported = JSON.parse(readFileSync((await download.path())!, "utf8"));
+    expect(exported.format).toBe("sos-export/1");
+    expect(exported.agent_id).toBe("frontend-test");
+    expect(exported.engrams.map((engram: { text: string }) => engram.text)).toContain(
+      "User: Note the colour teal\nSOS: Teal noted.",
+    );
+  });
+
+  it("erases everything only after the confirmation is typed", async () => {
+    const page = await browser.newPage();
+    await openWithKey(page);
+    await page.locator("#tab-memories").click();
+    await page.locator(".memory-card").first().waitFor();
+
+    await page.locator("#erase-data").click();
+    const dialog = page.getByRole("dialog", { name: "Erase everything?" });
+    const confirm = dialog.getByRole("button", { name: "Erase everything" });
+    expect(await confirm.isDisabled()).toBe(true);
+    await dialog.getByLabel("Type erase everything to confirm").fill("erase");
+    expect(await confirm.isDisabled()).toBe(true);
+    await dialog.getByLabel("Type erase everything to confirm").fill("erase everything");
+    await confirm.click();
+
+    await page.locator("#memory-status", { hasText: /^Erased: \d+ engrams/ }).waitFor();
+    expect(await page.locator(".memory-card").count()).toBe(0);
+    expect((await app.api("GET", "/api/memories")).body.memories).toEqual([]);
+    expect((await app.api("GET", "/api/sessions")).body.sessions).toEqual([]);
+
+    await page.locator("#tab-chat").click();
+    await page.locator("#session-list").waitFor({ state: "attached" });
+    await eventually(async () => expect(await page.locator(".session-item").count()).toBe(0));
+  });
+});
