@@ -14,9 +14,12 @@ afterAll(async () => {
   await vendors.close();
 });
 
-const harness = useWorker({ LLM_PROVIDER: "openai", OPENAI_API_KEY: "sk-abort-test" }, () => ({
-  vars: { OPENAI_BASE_URL: vendors.openai.baseURL },
-}));
+const harness = useWorker(
+  { LLM_PROVIDER: "openai", OPENAI_API_KEY: "sk-abort-test", LLM_TIMEOUT_SECONDS: "3" },
+  () => ({
+    vars: { OPENAI_BASE_URL: vendors.openai.baseURL },
+  }),
+);
 
 function send(body: unknown, signal?: AbortSignal) {
   return harness.worker.miniflare.dispatchFetch(`${deployedBase}/api/chat`, {
@@ -37,6 +40,31 @@ describe("POST /api/chat when the client goes away", () => {
     expect(new TextDecoder().decode(first.value)).toContain("event: token");
     controller.abort();
     await reader.cancel().catch(() => undefined);
+    await vendors.openai.clientClosed(vendors.openai.requests.at(-1)!, 10_000);
+  });
+
+  it("aborts the upstream model call when the client leaves while the model is silent", async () => {
+    vendors.openai.script(stall(["first "]));
+    const controller = new AbortController();
+    const response = await send({ message: "think hard", stream: true }, controller.signal);
+    const reader = response.body!.getReader();
+    await reader.read();
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    controller.abort();
+    await reader.cancel().catch(() => undefined);
+    await vendors.openai.clientClosed(vendors.openai.requests.at(-1)!, 10_000);
+  });
+
+  it("ends a stream that stalls for LLM_TIMEOUT_SECONDS with an error event, and aborts the call", async () => {
+    vendors.openai.script(stall(["half an ", "answer"]));
+    const started = Date.now();
+    const response = await send({ message: "and then?", stream: true });
+    const text = await response.text();
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(text).toContain("event: token");
+    expect(text).toMatch(
+      /event: error\ndata: \{"code":"provider_error","message":"The model provider failed: openai: no data for 3 s"/,
+    );
     await vendors.openai.clientClosed(vendors.openai.requests.at(-1)!, 10_000);
   });
 

@@ -1,8 +1,13 @@
 import type { ExecutionContext } from "@cloudflare/workers-types/index";
 import type { Env } from "../env";
-import { streamWithFallback, type Answered } from "../llm/fallback";
+import { NoProviderAnswered, streamWithFallback, type Answered } from "../llm/fallback";
+import { ProviderError } from "../llm/provider";
+import { requestTimeoutMs } from "../llm/timeouts";
 import type { Usage } from "../llm/provider";
 import { finishChat, maxReplyTokens, providerFailure, type PreparedChat } from "./run-chat";
+
+/** How often a silent stream sends a comment line. */
+const keepAliveMs = 2_000;
 
 /** One server-sent event. */
 export function sseEvent(event: string, data: unknown): string {
@@ -33,6 +38,7 @@ export function chatEventStream(
         chat.attempts,
         { messages: chat.prompt, maxTokens: maxReplyTokens, signal: abort.signal },
         (who) => (answered = who),
+        requestTimeoutMs(env),
       );
       for await (const event of tokens) {
         if (event.type === "token") {
@@ -44,7 +50,8 @@ export function chatEventStream(
       }
     } catch (error) {
       if (abort.signal.aborted) return;
-      const failure = providerFailure(error);
+      // After the first token a failure is the answering provider's own.
+      const failure = providerFailure(error instanceof ProviderError ? new NoProviderAnswered([error]) : error);
       if (reply !== "") await finishChat(env, ctx, chat, reply);
       yield sseEvent("error", { code: failure.code, message: failure.message, session_id: chat.sessionId });
       return;
@@ -60,9 +67,21 @@ export function chatEventStream(
     });
   })();
 
+  // While the model is silent a comment line goes out every few seconds: workerd only notices a
+  // client that went away when it writes, and the abort must reach the model call.
+  let pending: Promise<IteratorResult<string>> | undefined;
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
-      const next = await events.next();
+      pending ??= events.next();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const quiet = new Promise<"quiet">((resolve) => (timer = setTimeout(() => resolve("quiet"), keepAliveMs)));
+      const next = await Promise.race([pending, quiet]);
+      clearTimeout(timer);
+      if (next === "quiet") {
+        controller.enqueue(encoder.encode(": keep-alive\n\n"));
+        return;
+      }
+      pending = undefined;
       if (next.done) controller.close();
       else controller.enqueue(encoder.encode(next.value));
     },

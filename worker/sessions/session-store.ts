@@ -111,6 +111,8 @@ export async function listSessions(
     message_count: key.metadata?.message_count ?? 0,
     expires_at: key.expiration === undefined ? null : new Date(key.expiration * 1000).toISOString(),
   }));
+  // KV lists keys in name order; each page is sorted newest first.
+  sessions.sort((a, b) => (a.updated_at < b.updated_at ? 1 : a.updated_at > b.updated_at ? -1 : 0));
   return { sessions, next_cursor: page.list_complete ? null : page.cursor };
 }
 
