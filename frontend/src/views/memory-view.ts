@@ -33,6 +33,8 @@ export class MemoryView implements View {
     icon("retry"),
   );
   private cursor: string | null = null;
+  /** Bumped by each new listing or search; an answer to an older one is dropped, not appended twice. */
+  private generation = 0;
   private loaded = false;
   private count = 0;
 
@@ -112,14 +114,15 @@ export class MemoryView implements View {
     this.cursor = null;
     this.count = 0;
     this.list.replaceChildren();
-    await this.loadMore();
+    await this.loadMore(++this.generation);
   }
 
-  private async loadMore(): Promise<void> {
+  private async loadMore(generation = this.generation): Promise<void> {
     this.more.disabled = true;
     const query = this.cursor ? `?limit=20&cursor=${encodeURIComponent(this.cursor)}` : "?limit=20";
     try {
       const page = await this.app.api.request<MemoryPage>("GET", `/api/memories${query}`);
+      if (generation !== this.generation) return;
       this.cursor = page.next_cursor;
       this.addCards(page.memories.map((memory) => new MemoryCard(this.app, memory, () => this.removed())));
       this.status.textContent = this.count
@@ -137,8 +140,10 @@ export class MemoryView implements View {
   private async find(query: string): Promise<void> {
     this.clear.hidden = false;
     this.more.hidden = true;
+    const generation = ++this.generation;
     try {
       const body = await this.app.api.request<SearchBody>("POST", "/api/memories/search", { query, limit: 50 });
+      if (generation !== this.generation) return;
       this.count = 0;
       this.list.replaceChildren();
       this.addCards(body.results.map((result) => new MemoryCard(this.app, result, () => this.removed(), result.score)));
