@@ -34,6 +34,9 @@ const harness = useWorker(
     LLM_PROVIDER: "openai",
     LLM_FALLBACK: "anthropic,gemini,groq,workers-ai",
     LLM_TIMEOUT_SECONDS: "2",
+    // Memory calls no model here (memory-*.test.ts covers embeddings and enrichment with fake vendors),
+    // so each vendor's requests and scripts are the chat's own.
+    EMBEDDING_PROVIDER: "hash",
     OPENAI_API_KEY: keys.openai,
     ANTHROPIC_API_KEY: keys.anthropic,
     GEMINI_API_KEY: keys.gemini,

@@ -43,34 +43,46 @@ describe("the Mirror memory routes", () => {
     expect(stored[0]).toMatchObject({ text: "River remembers the lighthouse", affective_vibe: "Calm", ref_count: 1 });
   });
 
-  it("POST /store upserts on context_id: one engram, updated, merged: true", async () => {
-    const response = await harness.request("POST", "/store", {
+  it("POST /store merges a near-duplicate (cosine >= 0.92, same agent) into its engram: merged: true", async () => {
+    // Mirror merged near-duplicates by embedding similarity; an unrelated text is a new engram even
+    // under the same context_id, and the same text stored by another agent is that agent's own.
+    const again = await harness.request("POST", "/store", {
+      agent: "river",
+      context_id: "conv-9",
+      text: "River remembers the lighthouse!",
+      core_concepts: ["coast"],
+    });
+    expect(again.body).toEqual({ status: "success", context_id: "conv-9", agent: "river", merged: true });
+    const merged = await rows("river", "conv-1");
+    expect(merged).toHaveLength(1);
+    expect(merged[0]).toMatchObject({
+      text: "River remembers the lighthouse",
+      ref_count: 2,
+      affective_vibe: "Calm",
+      core_concepts: '["lighthouse","coast"]',
+    });
+    expect(merged[0]!.importance).toBeCloseTo(0.55, 10);
+    expect(merged[0]!.updated_at).not.toBe(merged[0]!.created_at);
+    expect(await rows("river", "conv-9")).toHaveLength(0);
+
+    const other = await harness.request("POST", "/store", {
       agent: "river",
       context_id: "conv-1",
       text: "River remembers the harbour",
     });
-    expect(response.body).toEqual({ status: "success", context_id: "conv-1", agent: "river", merged: true });
-    const stored = await rows("river", "conv-1");
-    expect(stored).toHaveLength(1);
-    expect(stored[0]).toMatchObject({
-      text: "River remembers the harbour",
-      ref_count: 2,
-      affective_vibe: "Neutral",
-      epistemic_truths: "[]",
-    });
+    expect(other.body.merged).toBe(false);
+    expect(await rows("river", "conv-1")).toHaveLength(2);
 
-    const old = await harness.request("POST", "/search", { query: "lighthouse", threshold: 0 });
-    expect(old.body).toEqual([]);
-    const other = await harness.request("POST", "/store", {
+    const knight = await harness.request("POST", "/store", {
       agent: "knight",
       context_id: "conv-1",
-      text: "Knight's own conv-1",
+      text: "River remembers the lighthouse",
     });
-    expect(other.body.merged).toBe(false);
+    expect(knight.body.merged).toBe(false);
     expect(await rows("knight", "conv-1")).toHaveLength(1);
   });
 
-  it("POST /search returns a bare array of Mirror's fields, best first with similarity 1", async () => {
+  it("POST /search returns a bare array of Mirror's fields, best first, similarity the cosine", async () => {
     await harness.request("POST", "/store", {
       agent: "river",
       context_id: "conv-2",
@@ -88,15 +100,16 @@ describe("the Mirror memory routes", () => {
       context_id: "conv-2",
       series: "River - Agent Memory",
       project: null,
-      similarity: 1,
       epistemic_truths: ["ports have lights"],
       core_concepts: ["harbour"],
       affective_vibe: "Neutral",
       text: "harbour harbour harbour lights",
     });
     expect(best.timestamp).toMatch(/^\d{4}-\d{2}-\d{2}T.*Z$/);
+    expect(next.text).toBe("River remembers the harbour");
+    expect(best.similarity).toBeLessThanOrEqual(1);
+    expect(best.similarity).toBeGreaterThan(next.similarity);
     expect(next.similarity).toBeGreaterThan(0);
-    expect(next.similarity).toBeLessThan(1);
   });
 
   it("POST /search applies threshold (default 0.5), top_k (default 5) and agent_filter", async () => {
@@ -140,7 +153,7 @@ describe("the Mirror memory routes", () => {
   it("GET /stats counts engrams per agent", async () => {
     const response = await harness.request("GET", "/stats");
     expect(response.status).toBe(200);
-    expect(response.body).toEqual({ total_engrams: 11, by_agent: { river: 2, knight: 2, oracle: 7 } });
+    expect(response.body).toEqual({ total_engrams: 12, by_agent: { river: 3, knight: 2, oracle: 7 } });
   });
 
   it("answers errors as FastAPI did ({detail}), naming the field", async () => {

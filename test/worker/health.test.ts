@@ -12,7 +12,7 @@ describe("GET /api/health", () => {
       agent_id: testAgentId,
       version: "0.1.0",
       agent_key_configured: true,
-      schema_version: "0002_contacts.sql",
+      schema_version: "0003_memory_vectors.sql",
     });
   });
 

@@ -46,7 +46,7 @@ describe("export, erase, export", () => {
       format: "sos-export/1",
       agent_id: testAgentId,
       runtime_version: "0.1.0",
-      schema_version: "0002_contacts.sql",
+      schema_version: "0003_memory_vectors.sql",
       counts: { engrams: 4, agent_state: 1, sessions: 2, contacts: 2 },
     });
     expect(first.body.engrams.map((e: { text: string }) => e.text).sort()).toEqual([

@@ -1,19 +1,15 @@
-import type { Db } from "../db/database";
-import { touchEngrams, type EngramRow } from "../db/engram-queries";
-import { searchEngrams } from "../db/engram-search";
-import { ftsMatchExpression } from "../memory/fts-query";
+import type { EngramRow } from "../db/engram-queries";
+import type { Env } from "../env";
+import { recall } from "../memory/hybrid-recall";
+import { memoryFor } from "../memory/memory-context";
 
 /** Memories recalled per chat message. */
 export const recallLimit = 5;
 
-/** The memories most relevant to a message (full-text for now), marked as accessed. */
-export async function recallForMessage(db: Db, agent: string, message: string): Promise<EngramRow[]> {
-  const match = ftsMatchExpression(message);
-  if (match === undefined) return [];
-  const rows = await searchEngrams(db, { match, agent, limit: recallLimit });
-  await touchEngrams(
-    db,
-    rows.map((row) => row.id),
-  );
-  return rows;
+/** The memories most relevant to a message (hybrid recall, worker/memory/fusion.ts), marked as accessed. */
+export async function recallForMessage(env: Env, agent: string, message: string): Promise<EngramRow[]> {
+  const { results, touched } = await recall(memoryFor(env), { agent, query: message, limit: recallLimit });
+  // Chat has no ExecutionContext here; the write is short next to the model call that follows.
+  await touched;
+  return results;
 }

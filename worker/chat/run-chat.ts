@@ -1,12 +1,12 @@
 import type { ExecutionContext } from "@cloudflare/workers-types/index";
 import { agentId } from "../agent";
 import { createDb } from "../db/database";
-import { createEngram } from "../db/engram-queries";
 import type { Env } from "../env";
 import { badRequest, HttpError } from "../http/http-error";
 import { generateWithFallback, NoProviderAnswered } from "../llm/fallback";
 import type { ChatMessage, Usage } from "../llm/provider";
 import { attemptsFor, isConfigured, type Attempt } from "../llm/registry";
+import { rememberExchange } from "../memory/background";
 import { engramLimits } from "../schemas/engram";
 import type { ChatInput } from "../schemas/chat";
 import { appendToSession, getSession } from "../sessions/session-store";
@@ -57,7 +57,7 @@ export async function prepareChat(env: Env, input: ChatInput): Promise<PreparedC
 
   const db = createDb(env.DB);
   const agent = agentId(env);
-  const [memories, state] = await Promise.all([recallForMessage(db, agent, input.message), loadAgentState(db, agent)]);
+  const [memories, state] = await Promise.all([recallForMessage(env, agent, input.message), loadAgentState(db, agent)]);
   const prompt = buildPrompt({ agentName: env.AGENT_NAME, state, memories, history, message: input.message });
   return {
     attempts,
@@ -85,14 +85,14 @@ export async function generateReply(chat: PreparedChat, signal?: AbortSignal): P
 
 /**
  * After the answer: the reply joins the session, and the exchange (the user's words and the reply,
- * never the prompt or the recalled memories) becomes one engram, written without delaying the response.
+ * never the prompt or the recalled memories) becomes one engram, written without delaying the response:
+ * embedded, merged into a near-duplicate if there is one, then enriched (worker/memory/background.ts).
  */
 export async function finishChat(env: Env, ctx: ExecutionContext, chat: PreparedChat, reply: string): Promise<void> {
   if (reply !== "") await appendToSession(env, chat.sessionId, { role: "assistant", content: reply });
   const text = `User: ${chat.message}\n${env.AGENT_NAME}: ${reply}`.slice(0, engramLimits.textChars);
   ctx.waitUntil(
-    createEngram(createDb(env.DB), { id: chat.engramId, agent: agentId(env), context_id: chat.sessionId, text }).then(
-      () => undefined,
+    rememberExchange(env, { id: chat.engramId, agent: agentId(env), context_id: chat.sessionId, text }).catch(
       (error: unknown) => console.error(JSON.stringify({ event: "chat_engram_failed", error: (error as Error).name })),
     ),
   );

@@ -46,13 +46,3 @@ export function mirrorRecentEngram(row: EngramRow) {
     text: row.text,
   };
 }
-
-/**
- * Mirror's similarity was a cosine in [0, 1] filtered by `threshold` (default 0.5). Until
- * embeddings exist, bm25 scores are scaled by the best score of the result set: the best match
- * is 1.0 and the threshold keeps matches at least that fraction as relevant.
- */
-export function relativeSimilarities(scores: readonly number[]): number[] {
-  const best = Math.max(...scores);
-  return scores.map((score) => (best > 0 ? Math.round((score / best) * 1e4) / 1e4 : 1));
-}

@@ -12,6 +12,10 @@ export interface Database {
   agent_state: AgentStateTable;
   contacts: ContactsTable;
   contact_rate_limits: ContactRateLimitsTable;
+  engrams_fts_vocab: EngramsFtsVocabTable;
+  engram_vectors: EngramVectorsTable;
+  memory_changes: MemoryChangesTable;
+  memory_change_floor: MemoryChangeFloorTable;
   d1_migrations: D1MigrationsTable;
 }
 
@@ -79,6 +83,49 @@ export interface ContactRateLimitsTable {
   caller: string;
   window_start: number;
   count: Defaulted<number>;
+}
+
+/** A BLOB column: D1 returns an array of bytes (reads of many rows use `hex()` instead, see engram-vector-queries.ts). */
+type BlobColumn = ColumnType<number[] | null, Uint8Array | null | undefined, Uint8Array | null>;
+
+/** schema/0003_memory_vectors.sql: fts5vocab over engrams_fts, one row per indexed word. */
+export interface EngramsFtsVocabTable {
+  term: ReadOnly<string>;
+  /** Engrams holding the word. */
+  doc: ReadOnly<number>;
+  /** Occurrences in all engrams. */
+  cnt: ReadOnly<number>;
+}
+
+/** schema/0003_memory_vectors.sql: one row per engram (a trigger inserts it), `model` '' until embedded. */
+export interface EngramVectorsTable {
+  engram_rowid: number;
+  engram_id: string;
+  agent: string;
+  model: Defaulted<string>;
+  dims: number | null;
+  /** Sign bits, ceil(dims / 32) little-endian 32-bit words. */
+  bits: BlobColumn;
+  /** The unit vector as int8; component i is about q8[i] * scale. */
+  q8: BlobColumn;
+  scale: number | null;
+  /** Copies of the engram's importance and updated_at, kept by triggers. */
+  importance: number | null;
+  updated_at: Timestamp | null;
+  embedded_at: Timestamp | null;
+}
+
+/** schema/0003_memory_vectors.sql: written only by the engram_vectors triggers. */
+export interface MemoryChangesTable {
+  seq: ReadOnly<number>;
+  agent: string;
+  engram_rowid: number;
+}
+
+/** schema/0003_memory_vectors.sql: a single row (id 1). */
+export interface MemoryChangeFloorTable {
+  id: number;
+  seq: number;
 }
 
 /** wrangler's bookkeeping table, created by the migration runner (stack/migration-plan.ts). */

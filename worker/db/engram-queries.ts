@@ -1,8 +1,6 @@
-import type { D1Database } from "@cloudflare/workers-types/index";
 import { sql, type Selectable } from "kysely";
 import type { CursorPosition } from "../http/cursor";
-import { runBatch } from "./batch";
-import type { Db, EngramsTable } from "./database";
+import type { Db, EngramsTable, Timestamp } from "./database";
 import { nowTimestamp } from "./timestamps";
 
 /** Every engram column but rowid and the embedding (binary, and absent until embeddings come). */
@@ -38,7 +36,11 @@ export interface NewEngram {
 export type EngramChanges = Partial<Omit<NewEngram, "agent" | "id">>;
 
 export async function createEngram(db: Db, engram: NewEngram): Promise<EngramRow> {
-  const now = nowTimestamp();
+  return insertEngramQuery(db, engram, nowTimestamp()).executeTakeFirstOrThrow();
+}
+
+/** The insert of `createEngram`, to run in a batch (the vector is stored in the same transaction). */
+export function insertEngramQuery(db: Db, engram: NewEngram, now: Timestamp) {
   return db
     .insertInto("engrams")
     .values({
@@ -49,8 +51,7 @@ export async function createEngram(db: Db, engram: NewEngram): Promise<EngramRow
       created_at: now,
       updated_at: now,
     })
-    .returning(engramColumns)
-    .executeTakeFirstOrThrow();
+    .returning(engramColumns);
 }
 
 export async function getEngram(db: Db, id: string): Promise<EngramRow | undefined> {
@@ -128,48 +129,6 @@ export async function countEngramsByAgent(db: Db): Promise<Record<string, number
     .groupBy("agent")
     .execute();
   return Object.fromEntries(rows.map((row) => [row.agent, Number(row.count)]));
-}
-
-/**
- * Stores an engram keyed by (agent, context_id): updates the newest engram of that context (and
- * bumps its ref_count), or inserts one when the context has none. Both statements run in one
- * D1 batch: D1 runs batches one at a time, each as a transaction, so two stores of a new context
- * give one insert and one update, never two engrams.
- */
-export async function upsertEngramByContext(
-  db: Db,
-  d1: D1Database,
-  engram: NewEngram & { context_id: string },
-): Promise<{ merged: boolean }> {
-  const now = nowTimestamp();
-  const fields = storedFields(engram);
-  const sameContext = db
-    .selectFrom("engrams")
-    .where("agent", "=", engram.agent)
-    .where("context_id", "=", engram.context_id);
-  const update = db
-    .updateTable("engrams")
-    .set((eb) => ({ ...fields, updated_at: now, ref_count: eb("ref_count", "+", 1) }))
-    .where("id", "=", sameContext.select("id").orderBy("created_at", "desc").orderBy("id", "desc").limit(1));
-  const values = {
-    id: crypto.randomUUID(),
-    ...fields,
-    agent: engram.agent,
-    text: engram.text,
-    created_at: now,
-    updated_at: now,
-  };
-  const columns = Object.keys(values) as (keyof typeof values)[];
-  const insert = db
-    .insertInto("engrams")
-    .columns(columns)
-    .expression(
-      db
-        .selectNoFrom((eb) => columns.map((column) => eb.val(values[column]).as(column)))
-        .where((eb) => eb.not(eb.exists(sameContext.select(sql.lit(1).as("one"))))),
-    );
-  const [updated] = await runBatch(d1, [update, insert]);
-  return { merged: (updated?.meta.changes ?? 0) > 0 };
 }
 
 function storedFields(engram: EngramChanges) {

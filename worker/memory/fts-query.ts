@@ -1,25 +1,36 @@
+import { contentWords } from "./words";
+
 /** At most this many distinct words of a query reach FTS5. */
 export const maxQueryTerms = 32;
 
 /**
- * Letters, digits, marks and private-use characters: what FTS5's unicode61 tokenizer keeps as
- * token characters. Everything else (quotes, `*`, `-`, `:`, parentheses) only separates words.
- */
-const wordPattern = /[\p{L}\p{N}\p{M}\p{Co}]+/gu;
-
-/**
  * Turns user text into an FTS5 MATCH expression that cannot be read as FTS5 syntax: every word
  * becomes a quoted string (so `NEAR`, `AND`, `col:x`, `-foo`, `"` and `*` are plain words) and the
- * words are OR-ed, letting bm25 rank engrams that share more of them first. Returns undefined
- * when the text has no words at all (the caller answers with an empty result, not a query).
+ * words are OR-ed, letting bm25 rank engrams that share more of them first. Stopwords are left out
+ * when the text has other words ("what do I drink?" searches for `drink`). Returns undefined when the
+ * text has no words at all (the caller answers with an empty result, not a query).
  */
 export function ftsMatchExpression(text: string): string | undefined {
-  const words = new Map<string, string>();
-  for (const word of text.match(wordPattern) ?? []) {
-    const key = word.toLowerCase();
-    if (!words.has(key)) words.set(key, word);
-    if (words.size === maxQueryTerms) break;
-  }
-  if (words.size === 0) return undefined;
-  return [...words.values()].map((word) => `"${word.replace(/"/g, '""')}"`).join(" OR ");
+  const words = contentWords(text, maxQueryTerms);
+  if (words.length === 0) return undefined;
+  return words.map((word) => `"${word.replace(/"/g, '""')}"`).join(" OR ");
+}
+
+/** At most this many words reach the cheap full-text query (each costs a vocabulary read). */
+export const maxRankedTerms = 6;
+
+/**
+ * The query's words as FTS5's unicode61 tokenizer indexes them (lower case, diacritics removed),
+ * stopwords left out as above, the longest first (longer words are rarer), at most `maxRankedTerms`.
+ */
+export function ftsTerms(text: string): string[] {
+  const terms = new Set(
+    contentWords(text, maxQueryTerms).map((word) => word.normalize("NFD").replace(/\p{M}+/gu, "").toLowerCase()),
+  );
+  return [...terms]
+    .filter((term) => term !== "")
+    .map((term, index) => ({ term, index }))
+    .sort((a, b) => b.term.length - a.term.length || a.index - b.index)
+    .slice(0, maxRankedTerms)
+    .map((entry) => entry.term);
 }

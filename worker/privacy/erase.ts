@@ -1,6 +1,8 @@
 import type { Env } from "../env";
 import type { Db } from "../db/database";
+import { QueryMeter } from "../db/engram-meter";
 import { eraseAllContents } from "../db/privacy-queries";
+import { forgetChangeLog } from "../memory/vector-cache";
 import { deleteAllSessions } from "../sessions/session-store";
 
 /**
@@ -9,6 +11,7 @@ import { deleteAllSessions } from "../sessions/session-store";
  */
 export async function eraseEverything(env: Env, db: Db) {
   const rows = await eraseAllContents(db, env.DB);
+  await forgetChangeLog(new QueryMeter(env.DB), db);
   const sessions = await deleteAllSessions(env);
   return { ...rows, sessions };
 }

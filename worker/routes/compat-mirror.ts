@@ -1,25 +1,25 @@
-import {
-  mirrorDefaultVibe,
-  mirrorRecentEngram,
-  mirrorSearchResult,
-  relativeSimilarities,
-} from "../compat/mirror-shapes";
+import { mirrorDefaultVibe, mirrorRecentEngram, mirrorSearchResult } from "../compat/mirror-shapes";
 import { createDb } from "../db/database";
-import { countEngramsByAgent, recentEngrams, touchEngrams, upsertEngramByContext } from "../db/engram-queries";
-import { searchEngrams } from "../db/engram-search";
+import { countEngramsByAgent, recentEngrams } from "../db/engram-queries";
 import { json, readJsonBody } from "../http/json";
 import { pathParam, queryInt } from "../http/params";
 import type { AppRouter } from "../http/types";
 import { parseInput } from "../http/validation";
-import { ftsMatchExpression } from "../memory/fts-query";
+import { afterStore, wantsEnrichment } from "../memory/background";
+import { recall } from "../memory/hybrid-recall";
+import { maintainQuietly } from "../memory/maintenance";
+import { memoryFor } from "../memory/memory-context";
+import { remember } from "../memory/remember";
 import { agentName } from "../schemas/common";
 import { mirrorSearchSchema, mirrorStoreSchema } from "../schemas/compat-mirror";
 
 /** The Mirror memory API's routes and shapes, on this runtime's storage. */
 export function mirrorCompatRoutes(router: AppRouter): void {
-  router.post("/store", async (request, env) => {
+  /** As in Mirror: a text at least 0.92 similar to one of the agent's engrams merges into it (`merged: true`). */
+  router.post("/store", async (request, env, ctx) => {
     const input = parseInput(mirrorStoreSchema, await readJsonBody(request));
-    const { merged } = await upsertEngramByContext(createDb(env.DB), env.DB, {
+    const memory = memoryFor(env);
+    const stored = await remember(memory, {
       agent: input.agent,
       context_id: input.context_id,
       text: input.text,
@@ -27,29 +27,25 @@ export function mirrorCompatRoutes(router: AppRouter): void {
       core_concepts: input.core_concepts ?? [],
       affective_vibe: input.affective_vibe ?? mirrorDefaultVibe,
     });
-    return json({ status: "success", context_id: input.context_id, agent: input.agent, merged });
+    const enrichment = wantsEnrichment(input.epistemic_truths, input.core_concepts)
+      ? { keepVibe: input.affective_vibe !== undefined, keepImportance: false }
+      : undefined;
+    ctx.waitUntil(afterStore(env, memory, stored, enrichment));
+    return json({ status: "success", context_id: input.context_id, agent: input.agent, merged: stored.merged });
   });
 
-  router.post("/search", async (request, env) => {
+  /** Hybrid recall; `similarity` is the cosine (0 for an engram not embedded yet), filtered by `threshold`. */
+  router.post("/search", async (request, env, ctx) => {
     const input = parseInput(mirrorSearchSchema, await readJsonBody(request));
-    const match = ftsMatchExpression(input.query);
-    if (match === undefined) return json([]);
-    const db = createDb(env.DB);
-    const rows = await searchEngrams(db, {
-      match,
-      ...(input.agent_filter != null && { agent: input.agent_filter }),
+    const memory = memoryFor(env);
+    const { results, touched } = await recall(memory, {
+      agent: input.agent_filter ?? null,
+      query: input.query,
       limit: input.top_k ?? 5,
+      minSimilarity: input.threshold ?? 0.5,
     });
-    const threshold = input.threshold ?? 0.5;
-    const similarities = relativeSimilarities(rows.map((row) => row.score));
-    const results = rows
-      .map((row, index) => mirrorSearchResult(row, similarities[index]!))
-      .filter((result) => result.similarity >= threshold);
-    await touchEngrams(
-      db,
-      results.map((result) => result.id),
-    );
-    return json(results);
+    ctx.waitUntil(touched.then(() => maintainQuietly(memory)));
+    return json(results.map((row) => mirrorSearchResult(row, row.similarity ?? 0)));
   });
 
   router.get("/recent/:agent", async (request, env) => {

@@ -1,13 +1,16 @@
 import { agentId } from "../agent";
 import { sosAgentState, sosEngramRow } from "../compat/sos-shapes";
 import { createDb } from "../db/database";
-import { createEngram, recentEngrams, touchEngrams } from "../db/engram-queries";
-import { searchEngrams } from "../db/engram-search";
+import { recentEngrams } from "../db/engram-queries";
 import { json, readJsonBody } from "../http/json";
 import { queryInt } from "../http/params";
 import type { AppRouter } from "../http/types";
 import { parseInput } from "../http/validation";
-import { ftsMatchExpression } from "../memory/fts-query";
+import { afterStore, wantsEnrichment } from "../memory/background";
+import { recall } from "../memory/hybrid-recall";
+import { maintainQuietly } from "../memory/maintenance";
+import { memoryFor } from "../memory/memory-context";
+import { remember } from "../memory/remember";
 import { finishChat, generateReply, prepareChat } from "../chat/run-chat";
 import { sosChatSchema } from "../schemas/chat";
 import { sosSearchSchema, sosStoreSchema } from "../schemas/compat-sos";
@@ -21,9 +24,11 @@ export function sosCompatRoutes(router: AppRouter): void {
     json({ status: "ok", agent: agentId(env), runtime: "sos-cloudflare", local_first: true }),
   );
 
-  router.post("/memory/store", async (request, env) => {
+  /** A near-duplicate merges into the engram already stored: `id` is then that engram's. */
+  router.post("/memory/store", async (request, env, ctx) => {
     const input = parseInput(sosStoreSchema, await readJsonBody(request));
-    const row = await createEngram(createDb(env.DB), {
+    const memory = memoryFor(env);
+    const stored = await remember(memory, {
       agent: agentId(env),
       text: input.text,
       context_id: input.context_id ?? `ctx_${Date.now()}`,
@@ -32,20 +37,19 @@ export function sosCompatRoutes(router: AppRouter): void {
       affective_vibe: input.vibe ?? "Neutral",
       importance: input.importance ?? 0.5,
     });
-    return json({ success: true, id: row.id, context_id: row.context_id });
+    const enrichment = wantsEnrichment(input.tags, input.concepts)
+      ? { keepVibe: input.vibe !== undefined, keepImportance: input.importance !== undefined }
+      : undefined;
+    ctx.waitUntil(afterStore(env, memory, stored, enrichment));
+    return json({ success: true, id: stored.row.id, context_id: stored.row.context_id });
   });
 
-  router.post("/memory/search", async (request, env) => {
+  router.post("/memory/search", async (request, env, ctx) => {
     const input = parseInput(sosSearchSchema, await readJsonBody(request));
-    const match = ftsMatchExpression(input.query);
-    if (match === undefined) return json({ success: true, results: [] });
-    const db = createDb(env.DB);
-    const rows = await searchEngrams(db, { match, agent: agentId(env), limit: input.limit ?? 5 });
-    await touchEngrams(
-      db,
-      rows.map((row) => row.id),
-    );
-    return json({ success: true, results: rows.map(sosEngramRow) });
+    const memory = memoryFor(env);
+    const { results, touched } = await recall(memory, { agent: agentId(env), query: input.query, limit: input.limit ?? 5 });
+    ctx.waitUntil(touched.then(() => maintainQuietly(memory)));
+    return json({ success: true, results: results.map(sosEngramRow) });
   });
 
   router.get("/memory/recent", async (request, env) => {

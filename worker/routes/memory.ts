@@ -1,23 +1,32 @@
 import { agentId } from "../agent";
 import { createDb } from "../db/database";
-import { createEngram, deleteEngram, getEngram, listEngrams, touchEngrams, updateEngram } from "../db/engram-queries";
-import { searchEngrams } from "../db/engram-search";
+import { deleteEngram, getEngram, listEngrams, updateEngram } from "../db/engram-queries";
 import { decodeCursor, paginate } from "../http/cursor";
 import { notFound } from "../http/http-error";
 import { json, readJsonBody } from "../http/json";
 import { pathParam, queryInt, queryParam } from "../http/params";
 import type { AppRouter } from "../http/types";
 import { parseInput } from "../http/validation";
+import { afterStore, wantsEnrichment } from "../memory/background";
 import { memoryView } from "../memory/engram-view";
-import { ftsMatchExpression } from "../memory/fts-query";
+import { recall } from "../memory/hybrid-recall";
+import { maintainQuietly } from "../memory/maintenance";
+import { memoryFor } from "../memory/memory-context";
+import { remember } from "../memory/remember";
 import { agentName } from "../schemas/common";
 import { createEngramSchema, engramLimits, patchEngramSchema, searchEngramsSchema } from "../schemas/engram";
 
 export function memoryRoutes(router: AppRouter): void {
-  router.post("/api/memories", async (request, env) => {
+  /** 201 with the new engram; 200 with the engram it merged into when the text is a near-duplicate. */
+  router.post("/api/memories", async (request, env, ctx) => {
     const input = parseInput(createEngramSchema, await readJsonBody(request));
-    const row = await createEngram(createDb(env.DB), { ...input, agent: agentId(env) });
-    return json(memoryView(row), 201);
+    const memory = memoryFor(env);
+    const stored = await remember(memory, { ...input, agent: agentId(env) });
+    const enrichment = wantsEnrichment(input.epistemic_truths, input.core_concepts)
+      ? { keepVibe: input.affective_vibe !== undefined, keepImportance: input.importance !== undefined }
+      : undefined;
+    ctx.waitUntil(afterStore(env, memory, stored, enrichment));
+    return json(memoryView(stored.row), stored.merged ? 200 : 201);
   });
 
   router.get("/api/memories", async (request, env) => {
@@ -37,22 +46,25 @@ export function memoryRoutes(router: AppRouter): void {
     return json({ memories: page.map(memoryView), next_cursor: nextCursor });
   });
 
-  router.post("/api/memories/search", async (request, env) => {
+  /**
+   * Hybrid recall (worker/memory/fusion.ts): `score` is the fused score, `similarity` the cosine;
+   * `recall` says what it cost (whether the cached vectors were current, D1 rows read).
+   */
+  router.post("/api/memories/search", async (request, env, ctx) => {
     const input = parseInput(searchEngramsSchema, await readJsonBody(request));
-    const match = ftsMatchExpression(input.query);
-    if (match === undefined) return json({ results: [] });
-    const db = createDb(env.DB);
-    const rows = await searchEngrams(db, {
-      match,
+    const memory = memoryFor(env);
+    const { results, trace, touched } = await recall(memory, {
       agent: input.agent ?? agentId(env),
-      ...(input.context_id !== undefined && { contextId: input.context_id }),
+      query: input.query,
       limit: input.limit ?? 10,
+      ...(input.context_id !== undefined && { contextId: input.context_id }),
     });
-    await touchEngrams(
-      db,
-      rows.map((row) => row.id),
-    );
-    return json({ results: rows.map((row) => ({ ...memoryView(row), score: row.score })) });
+    ctx.waitUntil(touched.then(() => maintainQuietly(memory)));
+    return json({
+      results: results.map((row) => ({ ...memoryView(row), score: row.score, similarity: row.similarity })),
+      embedding_model: memory.embedder.model,
+      recall: { cache: trace.cache, rows_read: trace.rowsRead, round_trips: trace.roundTrips },
+    });
   });
 
   router.get("/api/memories/:id", async (request, env) => {
@@ -61,11 +73,13 @@ export function memoryRoutes(router: AppRouter): void {
     return json(memoryView(row));
   });
 
-  router.patch("/api/memories/:id", async (request, env) => {
+  /** A new text makes the vector stale (a trigger); it is embedded again in the background. */
+  router.patch("/api/memories/:id", async (request, env, ctx) => {
     const id = pathParam(request, "id");
     const changes = parseInput(patchEngramSchema, await readJsonBody(request));
     const row = await updateEngram(createDb(env.DB), id, changes);
     if (!row) throw notFound("memory");
+    if (changes.text !== undefined) ctx.waitUntil(maintainQuietly(memoryFor(env)));
     return json(memoryView(row));
   });
 

@@ -1,0 +1,296 @@
+import Database from "better-sqlite3";
+import { buildSync } from "esbuild";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { Miniflare } from "miniflare";
+import { applyLocalMigrations } from "../cli/local-d1";
+import { projectRoot } from "../stack/paths";
+import { compatibilityDate, compatibilityFlags } from "../stack/sos-stack";
+import { bytesOf, packVector } from "../worker/memory/vector-codec";
+import {
+  conversationMemories,
+  conversationQuestions,
+  corpus,
+  dimensions,
+  prng,
+  syntheticEngram,
+  syntheticQuery,
+  type QuestionKind,
+  type SyntheticEngram,
+} from "./memory-recall-data";
+
+/**
+ * Memory recall in workerd, at 1,000, 10,000 and 100,000 engrams of 768-dimension vectors for one
+ * agent: the runtime's hybrid recall (bench/memory-recall-worker.ts wraps worker/memory/) warm (the
+ * isolate's cache current) and cold (cache dropped first), next to a naive recall measured in the
+ * same run (every embedding BLOB of the agent read, float cosine in JavaScript). Times are taken
+ * inside the isolate (workerd's clock advances during computation when run locally); D1 rows are
+ * D1's own `rows_read`. Then the scan's recall against exact float cosines, and retrieval quality on
+ * a small labelled conversation set (full text only, vectors only, hybrid) with the hashing embedding.
+ * The D1 database is seeded straight into its SQLite file (the triggers run as in production).
+ */
+
+const agent = "bench";
+const k = 5;
+/** SOS_BENCH_MEMORY_SIZES=1000,10000 runs a subset (each size needs its rounds below). */
+const sizes = (process.env.SOS_BENCH_MEMORY_SIZES ?? "1000,10000,100000").split(",").map(Number);
+const rounds: Record<number, { warm: number; cold: number; naive: number }> = {
+  1_000: { warm: 300, cold: 30, naive: 30 },
+  10_000: { warm: 300, cold: 15, naive: 10 },
+  100_000: { warm: 200, cold: 5, naive: 3 },
+};
+const model = "bench-768";
+
+function bundleBenchWorker(): string {
+  const result = buildSync({
+    absWorkingDir: projectRoot,
+    entryPoints: ["bench/memory-recall-worker.ts"],
+    bundle: true,
+    write: false,
+    platform: "browser",
+    format: "esm",
+    target: "es2022",
+    conditions: ["workerd", "worker", "browser"],
+    mainFields: ["browser", "module", "main"],
+    logLevel: "silent",
+  });
+  return result.outputFiles[0]!.text;
+}
+
+function startBenchWorker(code: string, persist: string | false): Miniflare {
+  return new Miniflare({
+    modules: [{ type: "ESModule", path: "worker.js", contents: code }],
+    compatibilityDate,
+    compatibilityFlags,
+    d1Databases: { DB: "bench-memory" },
+    d1Persist: persist,
+  });
+}
+
+async function call<T>(worker: Miniflare, route: string, body: unknown): Promise<T & { wallMs: number }> {
+  const started = performance.now();
+  const response = await worker.dispatchFetch(`http://bench${route}`, { method: "POST", body: JSON.stringify(body) });
+  const parsed = (await response.json()) as T & { error?: string };
+  if (response.status !== 200) throw new Error(`${route}: ${parsed.error}`);
+  return { ...parsed, wallMs: performance.now() - started };
+}
+
+const base64 = (vector: Float32Array) => Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).toString("base64");
+
+function sqliteTimestamp(ms: number): string {
+  return new Date(ms).toISOString().replace("T", " ").replace("Z", "");
+}
+
+/** Inserts engrams from..to straight into the D1 file; the triggers create their vector rows, then they are filled. */
+function seed(file: string, engrams: SyntheticEngram[], from: number, rowids: number[]): void {
+  const db = new Database(file);
+  db.pragma("synchronous = OFF");
+  const insert = db.prepare(
+    "INSERT INTO engrams (id, agent, text, embedding, importance, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+  );
+  const vector = db.prepare(
+    "UPDATE engram_vectors SET model = ?, dims = ?, bits = ?, q8 = ?, scale = ?, embedded_at = ? WHERE engram_rowid = ?",
+  );
+  const now = Date.now();
+  db.transaction(() => {
+    for (let index = from; index < engrams.length; index++) {
+      const engram = engrams[index]!;
+      const at = sqliteTimestamp(now - engram.ageDays * 86_400_000);
+      const { lastInsertRowid } = insert.run(
+        `bench-${index}`,
+        agent,
+        engram.text,
+        Buffer.from(engram.vector.buffer),
+        engram.importance,
+        at,
+        at,
+      );
+      const packed = packVector(engram.vector);
+      vector.run(model, dimensions, bytesOf(packed.bits), bytesOf(packed.q8), packed.scale, at, Number(lastInsertRowid));
+      rowids[index] = Number(lastInsertRowid);
+    }
+  })();
+  db.close();
+}
+
+function d1File(persist: string): string {
+  const folder = path.join(persist, "miniflare-D1DatabaseObject");
+  const name = readdirSync(folder).find((file) => file.endsWith(".sqlite") && file !== "metadata.sqlite");
+  if (!name) throw new Error(`no D1 file in ${folder}`);
+  return path.join(folder, name);
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+const ms = (value: number) => (value >= 100 ? `${value.toFixed(0)} ms` : `${value.toFixed(2)} ms`);
+const pad = (text: string, width: number) => text.padStart(width);
+
+interface Sample {
+  ms: number;
+  wallMs: number;
+  rowsRead: number;
+  computeMs?: number;
+  d1Ms?: number;
+  cache?: string;
+  ids: string[];
+}
+
+async function measure(runs: number, once: (round: number) => Promise<Sample>): Promise<Sample[]> {
+  const samples: Sample[] = [];
+  for (let round = 0; round < runs; round++) samples.push(await once(round));
+  return samples;
+}
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let sum = 0;
+  for (let index = 0; index < a.length; index++) sum += a[index]! * b[index]!;
+  return sum;
+}
+
+async function latency(code: string): Promise<void> {
+  const persist = mkdtempSync(path.join(tmpdir(), "sos-bench-memory-"));
+  try {
+    let worker = startBenchWorker(code, persist);
+    await applyLocalMigrations(await worker.getD1Database("DB"));
+    await worker.dispose();
+
+    const data = corpus();
+    const engrams = Array.from({ length: sizes[sizes.length - 1]! }, (_, index) => syntheticEngram(data, index));
+    const rowids: number[] = [];
+    const next = prng(7);
+    console.log(
+      `agent '${agent}', ${dimensions}-dimension vectors, top_k ${k}; rows budget 3 × top_k + 10 = ${3 * k + 10}\n` +
+        "in-isolate times (workerd's clock ticks in whole ms locally: p50/p99 are whole ms, means are exact over many rounds)\n" +
+        "engrams | warm p50 | warm p99 | warm mean (D1 / scan+fuse) | rows/warm max | cold p50 | cold p99 | rows/cold | naive p50 | naive p99 | rows/naive | naive ÷ warm | scan recall@5",
+    );
+    let seeded = 0;
+    for (const size of sizes) {
+      const started = performance.now();
+      seed(d1File(persist), engrams.slice(0, size), seeded, rowids);
+      seeded = size;
+      const seedSeconds = (performance.now() - started) / 1000;
+      worker = startBenchWorker(code, persist);
+      const queries = Array.from({ length: 200 }, () => syntheticQuery(engrams[Math.floor(next() * size)]!, next));
+      const recallOnce = (round: number, cold: boolean) => {
+        const query = queries[round % queries.length]!;
+        return call<Sample>(worker, "/recall", { agent, k, query: query.text, vector: base64(query.vector), cold });
+      };
+      await recallOnce(0, true);
+      for (let round = 0; round < 20; round++) await recallOnce(round, false);
+      const warm = await measure(rounds[size]!.warm, (round) => recallOnce(round, false));
+      if (process.env.DEBUG_WAITS) {
+        const waits = warm.map((sample) => (sample as unknown as { waits: number[] }).waits);
+        const n = Math.max(...waits.map((w) => w.length));
+        console.log("waits per round trip (mean):", Array.from({ length: n }, (_, i) => (waits.reduce((s, w) => s + (w[i] ?? 0), 0) / waits.length).toFixed(2)));
+        console.log("statements", [...new Set(warm.map((sample) => (sample as unknown as { statements: number }).statements))]);
+      }
+      const cold = await measure(rounds[size]!.cold, (round) => recallOnce(round, true));
+      const naive = await measure(rounds[size]!.naive, (round) => {
+        const query = queries[round % queries.length]!;
+        return call<Sample>(worker, "/naive", { agent, k, vector: base64(query.vector) });
+      });
+
+      // The scan alone against exact float cosines over every vector.
+      let hits = 0;
+      const scanQueries = queries.slice(0, 40);
+      for (const query of scanQueries) {
+        const exact = engrams
+          .slice(0, size)
+          .map((engram, index) => ({ rowid: rowids[index]!, cosine: dot(query.vector, engram.vector) }))
+          .sort((a, b) => b.cosine - a.cosine)
+          .slice(0, k)
+          .map((entry) => entry.rowid);
+        const scanned = await call<{ rowids: number[] }>(worker, "/scan", { agent, k, vector: base64(query.vector) });
+        hits += exact.filter((rowid) => scanned.rowids.includes(rowid)).length;
+      }
+      await worker.dispose();
+
+      const p50 = (samples: Sample[], pick: (sample: Sample) => number = (sample) => sample.ms) =>
+        percentile(samples.map(pick), 50);
+      const p99 = (samples: Sample[]) => percentile(samples.map((sample) => sample.ms), 99);
+      const maxRows = (samples: Sample[]) => Math.max(...samples.map((sample) => sample.rowsRead));
+      const mean = (samples: Sample[], pick: (sample: Sample) => number = (sample) => sample.ms) =>
+        samples.reduce((sum, sample) => sum + pick(sample), 0) / samples.length;
+      const warmStates = [...new Set(warm.map((sample) => sample.cache))].join("/");
+      console.log(
+        [
+          pad(size.toLocaleString("en-US"), 7),
+          pad(ms(p50(warm)), 8),
+          pad(ms(p99(warm)), 8),
+          pad(
+            `${ms(mean(warm))} (${ms(mean(warm, (sample) => sample.d1Ms ?? 0))} / ${ms(mean(warm, (sample) => sample.computeMs ?? 0))})`,
+            26,
+          ),
+          pad(String(maxRows(warm)), 13),
+          pad(ms(p50(cold)), 8),
+          pad(ms(p99(cold)), 8),
+          pad(String(maxRows(cold)), 9),
+          pad(ms(p50(naive)), 9),
+          pad(ms(p99(naive)), 9),
+          pad(String(maxRows(naive)), 10),
+          pad(`${(mean(naive) / mean(warm)).toFixed(0)}× mean`, 12),
+          pad((hits / (scanQueries.length * k)).toFixed(2), 13),
+        ].join(" | "),
+      );
+      console.log(
+        `        (rounds: ${warm.length} warm [cache ${warmStates}], ${cold.length} cold, ${naive.length} naive; ` +
+          `warm request round trip from Node p50 ${ms(p50(warm, (sample) => sample.wallMs))}; seeded in ${seedSeconds.toFixed(1)} s)`,
+      );
+    }
+  } finally {
+    rmSync(persist, { recursive: true, force: true });
+  }
+}
+
+async function quality(code: string): Promise<void> {
+  const worker = startBenchWorker(code, false);
+  try {
+    await applyLocalMigrations(await worker.getD1Database("DB"));
+    const stored = await call<{ ids: string[] }>(worker, "/remember", { agent, texts: conversationMemories });
+    const modes = {
+      "full text only": { text: true, vector: false },
+      "vectors only": { text: false, vector: true },
+      hybrid: { text: true, vector: true },
+    };
+    const kinds: QuestionKind[] = ["shared words", "word forms", "paraphrase"];
+    console.log(
+      `\nretrieval quality: ${conversationMemories.length} memories, ${conversationQuestions.length} questions with labelled answers, ` +
+        "the hashing embedding (sos-hash-v1, no model)\n" +
+        `mode           | recall@1 | recall@${k} | ${kinds.map((kind) => `recall@${k} ${kind} (${conversationQuestions.filter((q) => q.kind === kind).length})`).join(" | ")}`,
+    );
+    for (const [name, use] of Object.entries(modes)) {
+      const at1: number[] = [];
+      const atK: number[] = [];
+      const byKind = new Map<QuestionKind, number[]>(kinds.map((kind) => [kind, []]));
+      for (const question of conversationQuestions) {
+        const found = await call<{ ids: string[] }>(worker, "/recall", { agent, k, query: question.question, use });
+        const relevant = question.relevant.map((index) => stored.ids[index]!);
+        const share = (ids: string[]) => relevant.filter((id) => ids.includes(id)).length / relevant.length;
+        at1.push(share(found.ids.slice(0, 1)));
+        atK.push(share(found.ids.slice(0, k)));
+        byKind.get(question.kind)!.push(share(found.ids.slice(0, k)));
+      }
+      const mean = (values: number[]) => (values.reduce((sum, value) => sum + value, 0) / values.length).toFixed(2);
+      console.log(
+        [
+          name.padEnd(14),
+          pad(mean(at1), 8),
+          pad(mean(atK), 8),
+          ...kinds.map((kind) => pad(mean(byKind.get(kind)!), `recall@${k} ${kind} (00)`.length)),
+        ].join(" | "),
+      );
+    }
+  } finally {
+    await worker.dispose();
+  }
+}
+
+export default async function memoryRecall(): Promise<void> {
+  const code = bundleBenchWorker();
+  await latency(code);
+  await quality(code);
+}

@@ -1,0 +1,83 @@
+import type { Env } from "../env";
+import { geminiDefaults } from "../llm/gemini-provider";
+import { openaiDefaults } from "../llm/openai-provider";
+import type { ProviderName } from "../llm/provider";
+import { attemptsFor, isConfigured } from "../llm/registry";
+import { workersAiDefaults } from "../llm/workers-ai-provider";
+import { hashDimensions, hashEmbedding, hashModel } from "./hash-embedding";
+import { unitVector } from "./vector-codec";
+
+/** The providers that can embed: the model used, how much of a text it takes, its vectors' size. */
+export const embeddingProviders = {
+  "workers-ai": { model: workersAiDefaults.embeddingModel, maxChars: 2_000, dims: 768 },
+  openai: { model: openaiDefaults.embeddingModel, maxChars: 24_000, dims: 1536 },
+  gemini: { model: geminiDefaults.embeddingModel, maxChars: 8_000, dims: 3072 },
+} as const satisfies Partial<Record<ProviderName, { model: string; maxChars: number; dims: number }>>;
+
+export type EmbeddingProviderName = keyof typeof embeddingProviders;
+
+/** The most texts embedded in one vendor call (Workers AI and Gemini take 100). */
+export const maxEmbedBatch = 32;
+
+export interface Embedder {
+  /** Stored with each vector; vectors of two models are never compared. */
+  readonly model: string;
+  /** The vendor the text goes to, or undefined for the built-in hashing embedding. */
+  readonly provider: EmbeddingProviderName | undefined;
+  /** Unit vectors, one per text, in order. Throws the provider's error. */
+  embed(texts: string[]): Promise<Float32Array[]>;
+}
+
+export class EmbeddingError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "EmbeddingError";
+  }
+}
+
+export function isEmbeddingProvider(name: string): name is EmbeddingProviderName {
+  return Object.hasOwn(embeddingProviders, name);
+}
+
+/**
+ * The embedder EMBEDDING_PROVIDER asks for, when that provider can be called here (Workers AI needs
+ * its binding, OpenAI and Gemini a key); otherwise, and for EMBEDDING_PROVIDER=hash, the built-in
+ * hashing embedding. The choice follows the configuration, never a passing failure: a vendor error
+ * leaves a text unembedded (re-tried later), it does not switch models.
+ */
+export function embedderFor(env: Env): Embedder {
+  const name = env.EMBEDDING_PROVIDER?.trim() ?? "";
+  if (!isEmbeddingProvider(name) || !isConfigured(env, name)) return hashEmbedder;
+  const { model, maxChars } = embeddingProviders[name];
+  return {
+    model,
+    provider: name,
+    async embed(texts) {
+      const provider = attemptsFor(env, { provider: name })[0]!.provider;
+      const result = await provider.embed!(
+        texts.map((text) => text.slice(0, maxChars)),
+        model,
+      );
+      if (result.vectors.length !== texts.length) {
+        throw new EmbeddingError(`${name} returned ${result.vectors.length} vectors for ${texts.length} texts`);
+      }
+      return result.vectors.map((values) => {
+        const unit = unitVector(values);
+        if (!unit) throw new EmbeddingError(`${name} returned an empty or invalid vector`);
+        return unit;
+      });
+    },
+  };
+}
+
+/** The usual size of a model's vectors (the hashing embedding's, a provider's, else 768). */
+export function usualDimensions(model: string): number {
+  if (model === hashModel) return hashDimensions;
+  return Object.values(embeddingProviders).find((provider) => provider.model === model)?.dims ?? 768;
+}
+
+export const hashEmbedder: Embedder = {
+  model: hashModel,
+  provider: undefined,
+  embed: async (texts) => texts.map(hashEmbedding),
+};

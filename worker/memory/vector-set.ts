@@ -1,0 +1,244 @@
+import type { Timestamp } from "../db/database";
+import { cosineInt8, decodeHex, int8Norm, signWords } from "./vector-codec";
+
+/**
+ * How finely a set keeps the vectors it re-ranks with, in memory: int8 (as stored), 4-bit (half the
+ * memory, cosines within about ±0.02), or not at all (the candidates' int8 vectors are then read
+ * from D1 at each recall). vector-cache.ts picks the finest that fits its memory budget.
+ */
+export type Precision = "q8" | "q4" | "bits";
+
+/**
+ * One scope's vectors of one model, held in typed arrays for scanning: per slot the engram's rowid
+ * (slots sorted by rowid, so lookups are binary searches and new engrams append), its sign bits, its
+ * re-rank vector and recall's weights. Deleted engrams leave a dead slot until the set is compacted.
+ */
+export class VectorSet {
+  dims = 0;
+  words = 0;
+  /** Bytes of one slot's re-rank vector. */
+  stride = 0;
+  /** The last change-log entry applied. */
+  seq = 0;
+  size = 0;
+  live = 0;
+  rowids = new Float64Array(0);
+  alive = new Uint8Array(0);
+  bits = new Uint32Array(0);
+  rerank = new Int8Array(0);
+  norms = new Float32Array(0);
+  importance = new Float32Array(0);
+  updatedMs = new Float64Array(0);
+  lastUsed = 0;
+  /** One vector's int8 values while a row is decoded. */
+  private scratch = new Int8Array(0);
+
+  constructor(
+    readonly agent: string | null,
+    readonly model: string,
+    public precision: Precision,
+  ) {}
+
+  get bytes(): number {
+    return this.rowids.length * (8 + 1 + 4 + 4 + 8 + this.words * 4 + this.stride);
+  }
+
+  /** The slot holding `rowid`, or -1. */
+  slotOf(rowid: number): number {
+    let low = 0;
+    let high = this.size - 1;
+    while (low <= high) {
+      const middle = (low + high) >>> 1;
+      const value = this.rowids[middle]!;
+      if (value === rowid) return middle;
+      if (value < rowid) low = middle + 1;
+      else high = middle - 1;
+    }
+    return -1;
+  }
+
+  /** Stores one row as read from D1 (hex BLOBs); false when it cannot join the set (other dimensions). */
+  put(row: StoredVector): boolean {
+    const dims = row.dims ?? 0;
+    if (dims <= 0 || row.bits === null || (this.precision !== "bits" && !row.q8)) return false;
+    if (this.dims === 0) this.setDimensions(dims);
+    else if (dims !== this.dims) return false;
+    let slot = this.slotOf(row.engram_rowid);
+    if (slot < 0) slot = this.insertSlot(row.engram_rowid);
+    if (!this.alive[slot]) this.live += 1;
+    this.alive[slot] = 1;
+    decodeHex(row.bits, new Uint8Array(this.bits.buffer), slot * this.words * 4);
+    if (this.precision !== "bits" && row.q8) {
+      decodeHex(row.q8, new Uint8Array(this.scratch.buffer), 0);
+      this.storeRerank(slot, this.scratch);
+    }
+    this.importance[slot] = row.importance ?? 0.5;
+    this.updatedMs[slot] = timestampMs(row.updated_at);
+    return true;
+  }
+
+  remove(rowid: number): void {
+    const slot = this.slotOf(rowid);
+    if (slot < 0 || !this.alive[slot]) return;
+    this.alive[slot] = 0;
+    this.live -= 1;
+    if (this.size > 64 && this.live < this.size * 0.75) this.compact();
+  }
+
+  /** Cosine between a unit query and the slot's re-rank vector (not for precision "bits"). */
+  cosine(slot: number, query: Float64Array): number {
+    const norm = this.norms[slot]!;
+    if (this.precision === "q8") return cosineInt8(query, this.rerank, slot * this.stride, norm);
+    if (norm === 0) return 0;
+    const { rerank } = this;
+    const offset = slot * this.stride;
+    const pairs = query.length >>> 1;
+    let sum = 0;
+    for (let index = 0; index < pairs; index++) {
+      const byte = rerank[offset + index]!;
+      // Two signed nibbles a byte: the low one sign-extended by shifts, the high one by `>>`.
+      sum += query[2 * index]! * ((byte << 28) >> 28) + query[2 * index + 1]! * (byte >> 4);
+    }
+    if (query.length & 1) sum += query[query.length - 1]! * ((rerank[offset + pairs]! << 28) >> 28);
+    return sum / norm;
+  }
+
+  /** Keeps coarser re-rank vectors (the set outgrew the budget); `bits` keeps none. */
+  coarsen(precision: Precision): void {
+    if (precision === this.precision || precision === "q8") return;
+    const before = { rerank: this.rerank, stride: this.stride, precision: this.precision };
+    this.precision = precision;
+    this.stride = strideOf(precision, this.dims);
+    this.rerank = new Int8Array(this.rowids.length * this.stride);
+    if (precision === "bits" || before.precision !== "q8") return;
+    for (let slot = 0; slot < this.size; slot++) {
+      if (this.alive[slot]) this.storeRerank(slot, before.rerank.subarray(slot * before.stride, (slot + 1) * before.stride));
+    }
+  }
+
+  private setDimensions(dims: number): void {
+    this.dims = dims;
+    this.words = signWords(dims);
+    this.stride = strideOf(this.precision, dims);
+    this.scratch = new Int8Array(dims);
+  }
+
+  /** Writes the slot's re-rank vector from its int8 values, and its norm. */
+  private storeRerank(slot: number, q8: Int8Array): void {
+    const offset = slot * this.stride;
+    if (this.precision === "q8") {
+      this.rerank.set(q8, offset);
+      this.norms[slot] = int8Norm(this.rerank, offset, this.dims);
+      return;
+    }
+    // 4 bits: steps of a third of the spread (clipped at 2.3 standard deviations), round to nearest.
+    let squares = 0;
+    for (const value of q8) squares += value * value;
+    const step = Math.max(1e-9, (2.3 * Math.sqrt(squares / q8.length)) / 7);
+    let norm = 0;
+    for (let index = 0; index < q8.length; index += 2) {
+      const low = Math.max(-7, Math.min(7, Math.round(q8[index]! / step)));
+      const high = index + 1 < q8.length ? Math.max(-7, Math.min(7, Math.round(q8[index + 1]! / step))) : 0;
+      this.rerank[offset + (index >>> 1)] = (high << 4) | (low & 0x0f);
+      norm += low * low + high * high;
+    }
+    this.norms[slot] = Math.sqrt(norm);
+  }
+
+  private insertSlot(rowid: number): number {
+    if (this.size === this.rowids.length) this.grow(Math.max(64, Math.ceil(this.size * 1.5)));
+    let slot = this.size;
+    if (this.size > 0 && this.rowids[this.size - 1]! > rowid) {
+      // Rare: a rowid below the largest (SQLite reuses the largest rowid after a delete).
+      slot = this.lowerBound(rowid);
+      this.shift(slot);
+    }
+    this.size += 1;
+    this.rowids[slot] = rowid;
+    this.alive[slot] = 0;
+    return slot;
+  }
+
+  private lowerBound(rowid: number): number {
+    let low = 0;
+    let high = this.size;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (this.rowids[middle]! < rowid) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+
+  /** Moves slots from `slot` on one place up. */
+  private shift(slot: number): void {
+    const end = this.size;
+    this.rowids.copyWithin(slot + 1, slot, end);
+    this.alive.copyWithin(slot + 1, slot, end);
+    this.bits.copyWithin((slot + 1) * this.words, slot * this.words, end * this.words);
+    this.rerank.copyWithin((slot + 1) * this.stride, slot * this.stride, end * this.stride);
+    this.norms.copyWithin(slot + 1, slot, end);
+    this.importance.copyWithin(slot + 1, slot, end);
+    this.updatedMs.copyWithin(slot + 1, slot, end);
+  }
+
+  private grow(capacity: number): void {
+    const copy = <T extends Float64Array | Float32Array | Uint8Array | Uint32Array | Int8Array>(
+      from: T,
+      make: (length: number) => T,
+      per: number,
+    ): T => {
+      const next = make(capacity * per);
+      next.set(from.subarray(0, this.size * per));
+      return next;
+    };
+    this.rowids = copy(this.rowids, (n) => new Float64Array(n), 1);
+    this.alive = copy(this.alive, (n) => new Uint8Array(n), 1);
+    this.bits = copy(this.bits, (n) => new Uint32Array(n), this.words);
+    this.rerank = copy(this.rerank, (n) => new Int8Array(n), this.stride);
+    this.norms = copy(this.norms, (n) => new Float32Array(n), 1);
+    this.importance = copy(this.importance, (n) => new Float32Array(n), 1);
+    this.updatedMs = copy(this.updatedMs, (n) => new Float64Array(n), 1);
+  }
+
+  private compact(): void {
+    let to = 0;
+    for (let from = 0; from < this.size; from++) {
+      if (!this.alive[from]) continue;
+      if (to !== from) {
+        this.rowids[to] = this.rowids[from]!;
+        this.alive[to] = 1;
+        this.bits.copyWithin(to * this.words, from * this.words, (from + 1) * this.words);
+        this.rerank.copyWithin(to * this.stride, from * this.stride, (from + 1) * this.stride);
+        this.norms[to] = this.norms[from]!;
+        this.importance[to] = this.importance[from]!;
+        this.updatedMs[to] = this.updatedMs[from]!;
+      }
+      to += 1;
+    }
+    this.size = to;
+  }
+}
+
+/** Bytes of one re-rank vector at `precision`. */
+export function strideOf(precision: Precision, dims: number): number {
+  return precision === "q8" ? dims : precision === "q4" ? Math.ceil(dims / 2) : 0;
+}
+
+/** A vector row as D1 returns it, BLOBs as hex text. */
+export interface StoredVector {
+  engram_rowid: number;
+  dims: number | null;
+  bits: string | null;
+  q8?: string | null | undefined;
+  scale: number | null;
+  importance: number | null;
+  updated_at: Timestamp | null;
+}
+
+/** SQLite DATETIME text (UTC) or ISO 8601 as milliseconds; unknown counts as now. */
+export function timestampMs(value: Timestamp | null): number {
+  if (value === null) return Date.now();
+  const ms = Date.parse(/^\d{4}-\d{2}-\d{2} /.test(value) ? `${value.replace(" ", "T")}Z` : value);
+  return Number.isFinite(ms) ? ms : Date.now();
+}
