@@ -21,7 +21,10 @@ export function reportSettingsFrom(config: Record<string, unknown>): ReportSetti
   const raw = Object.fromEntries(
     Object.keys(reportSettings.shape).map((key) => {
       const value = config[`sos:${key}`];
-      return [key, value === undefined || value === "" ? undefined : Array.isArray(value) ? JSON.stringify(value) : String(value)];
+      return [
+        key,
+        value === undefined || value === "" ? undefined : Array.isArray(value) ? JSON.stringify(value) : String(value),
+      ];
     }),
   );
   return reportSettings.parse(raw);
@@ -34,7 +37,12 @@ const vendorHosts = {
   groq: "api.groq.com",
 } as const;
 
-type JsonSchema = { type?: string | string[]; properties?: Record<string, JsonSchema>; items?: JsonSchema; anyOf?: JsonSchema[] };
+type JsonSchema = {
+  type?: string | string[];
+  properties?: Record<string, JsonSchema>;
+  items?: JsonSchema;
+  anyOf?: JsonSchema[];
+};
 
 /** Every field of a payload schema, dotted, with its type: read from the schema itself. */
 export function payloadFields(schema: z.ZodMiniType): string[] {
@@ -56,7 +64,8 @@ export function payloadFields(schema: z.ZodMiniType): string[] {
 }
 
 function providerLine(name: string, settings: ReportSettings): string {
-  if (name === "workers-ai") return "- Workers AI: runs inside your own Cloudflare account (the `AI` binding); nothing leaves it.";
+  if (name === "workers-ai")
+    return "- Workers AI: runs inside your own Cloudflare account (the `AI` binding); nothing leaves it.";
   const host =
     name === "openai" && settings.openaiBaseUrl
       ? new URL(settings.openaiBaseUrl).host
@@ -77,7 +86,7 @@ export function privacyReport(settings: ReportSettings): string {
     "   agent's name, a summary of its state, the memories recalled for the message), the session's recent",
     "   turns and the message:",
     ...chat.map((name) => `   ${providerLine(name, settings)}`),
-    `   Embeddings of each stored memory's text: ${
+    `   Each stored memory's text, for its embedding and its enrichment (truths, concepts, vibe, importance): ${
       settings.embeddingProvider === "workers-ai"
         ? "Workers AI, inside your account."
         : `${providerLine(settings.embeddingProvider, settings).slice(2)}`

@@ -19,7 +19,7 @@ describe("privacy report", () => {
     );
     expect(report).toContain("- anthropic (api.anthropic.com), with your anthropic key only.");
     expect(report).toContain("- groq (api.groq.com), with your groq key only.");
-    expect(report).toContain("Embeddings of each stored memory's text: openai (api.openai.com)");
+    expect(report).toContain("for its embedding and its enrichment (truths, concepts, vibe, importance): openai (api.openai.com)");
     expect(report).toContain("never contacted (`sos:yellowPages` is false)");
     expect(report).toContain("never sent (`sos:telemetry` is false)");
     expect(report).not.toMatch(/mumega\.com/);
