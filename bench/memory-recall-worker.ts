@@ -130,7 +130,14 @@ async function benchRemember(env: BenchEnv, body: { agent: string; texts: string
   return { ids };
 }
 
+/** The floor under every recall here: one D1 round trip that does nothing. */
+async function d1RoundTrip(env: BenchEnv) {
+  const { ms } = await timed(() => env.DB.batch([env.DB.prepare("SELECT 1")]));
+  return { ms };
+}
+
 const routes: Record<string, (env: BenchEnv, body: never) => Promise<unknown>> = {
+  "/d1": d1RoundTrip,
   "/recall": benchRecall,
   "/scan": benchScan,
   "/naive": naiveRecall,

@@ -126,7 +126,9 @@ describe("the vector cache of one isolate", () => {
   it("reloads a copy older than the log's floor (entries pruned meanwhile)", async () => {
     const d1 = await harness.d1();
     await d1
-      .prepare("UPDATE memory_change_floor SET seq = (SELECT seq FROM sqlite_sequence WHERE name = 'memory_changes') + 1")
+      .prepare(
+        "UPDATE memory_change_floor SET seq = (SELECT seq FROM sqlite_sequence WHERE name = 'memory_changes') + 1",
+      )
       .run();
     const found = await searchNear(basis(0));
     expect(found).toMatchObject({ ids: [ids.fresh], cache: "cold" });

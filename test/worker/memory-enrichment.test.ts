@@ -89,7 +89,11 @@ describe("enrichment after a store without truths and concepts", () => {
   });
 
   it("leaves the engram as it was after invalid JSON, tried twice and no more", async () => {
-    vendors.openai.script(embed([basis(2)]), reply("Sure! Here are the facts you wanted."), reply('{"core_concepts": "x"}'));
+    vendors.openai.script(
+      embed([basis(2)]),
+      reply("Sure! Here are the facts you wanted."),
+      reply('{"core_concepts": "x"}'),
+    );
     const stored = await harness.request("POST", "/api/memories", { text: "The boiler was serviced in March." });
     await settled(2);
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -117,14 +121,21 @@ describe("enrichment after a store without truths and concepts", () => {
     vendors.openai.script(embed([basis(5)]), reply(JSON.stringify(extraction)));
     const sos = await harness.request("POST", "/memory/store", { text: "Prototype-style memory about Lisbon trips." });
     await settled(1);
-    const row = await (await harness.d1()).prepare("SELECT core_concepts, affective_vibe FROM engrams WHERE id = ?").bind(sos.body.id).first();
+    const row = await (
+      await harness.d1()
+    )
+      .prepare("SELECT core_concepts, affective_vibe FROM engrams WHERE id = ?")
+      .bind(sos.body.id)
+      .first();
     expect(row).toEqual({ core_concepts: '["sister","Lisbon"]', affective_vibe: "Warm" });
 
     vendors.reset();
     vendors.openai.script(embed([basis(6)]), reply(JSON.stringify(extraction)));
     await harness.request("POST", "/store", { agent: "river", context_id: "m-1", text: "Mirror-style memory." });
     await settled(1);
-    const mirror = await (await harness.d1())
+    const mirror = await (
+      await harness.d1()
+    )
       .prepare("SELECT core_concepts, affective_vibe FROM engrams WHERE context_id = 'm-1'")
       .first();
     expect(mirror).toEqual({ core_concepts: '["sister","Lisbon"]', affective_vibe: "Warm" });
@@ -139,7 +150,10 @@ describe("enrichment after a chat exchange", () => {
       embed([[0.5, 0.5, 0.5, 0.5, 0, 0, 0, 0]]), // the exchange, stored
       reply(JSON.stringify(extraction)), // its enrichment
     );
-    const chat = await harness.request("POST", "/api/chat", { message: "Where does my sister live?", session_id: "s1" });
+    const chat = await harness.request("POST", "/api/chat", {
+      message: "Where does my sister live?",
+      session_id: "s1",
+    });
     expect(chat.status, chat.text).toBe(200);
     await settled(2);
     const stored = await waitFor(async () => {

@@ -20,7 +20,10 @@ type Harness = ReturnType<typeof useWorker>;
 
 async function storeAndFind(harness: Harness, script: (vector: number[]) => void) {
   script(basis(0));
-  const stored = await harness.request("POST", "/api/memories", { text: "The cat is called Miso.", core_concepts: ["cat"] });
+  const stored = await harness.request("POST", "/api/memories", {
+    text: "The cat is called Miso.",
+    core_concepts: ["cat"],
+  });
   expect(stored.status, stored.text).toBe(201);
   script(mix(basis(0), basis(1), 0.9));
   const found = await harness.request("POST", "/api/memories/search", { query: "feline name" });
@@ -31,7 +34,10 @@ async function storeAndFind(harness: Harness, script: (vector: number[]) => void
 describe("EMBEDDING_PROVIDER=workers-ai (the AI binding)", () => {
   const harness = useWorker({ EMBEDDING_PROVIDER: "workers-ai" }, () => ({
     outbound: (request) => egress.outbound(request),
-    workersAiStandIn: { script: workersAiStandInScript, bindings: { FAKE_WORKERS_AI_URL: vendors["workers-ai"].baseURL } },
+    workersAiStandIn: {
+      script: workersAiStandInScript,
+      bindings: { FAKE_WORKERS_AI_URL: vendors["workers-ai"].baseURL },
+    },
   }));
 
   it("embeds with @cf/baai/bge-base-en-v1.5 through the binding, contacting no host", async () => {
@@ -40,7 +46,9 @@ describe("EMBEDDING_PROVIDER=workers-ai (the AI binding)", () => {
     expect(found.body.embedding_model).toBe("@cf/baai/bge-base-en-v1.5");
     expect(found.body.results.map((result: { id: string }) => result.id)).toEqual([stored.body.id]);
     expect((await vectorRows(await harness.d1()))[0]).toMatchObject({ model: "@cf/baai/bge-base-en-v1.5", dims: 8 });
-    const calls = vendors["workers-ai"].requests.map((request) => request.body as { model: string; inputs: { text?: string[] } });
+    const calls = vendors["workers-ai"].requests.map(
+      (request) => request.body as { model: string; inputs: { text?: string[] } },
+    );
     expect(calls[0]).toEqual({ model: "@cf/baai/bge-base-en-v1.5", inputs: { text: ["The cat is called Miso."] } });
     expect(egress.log).toEqual([]);
   });
@@ -62,7 +70,9 @@ describe("EMBEDDING_PROVIDER=gemini", () => {
 });
 
 describe("no embedding provider reachable (a local run without keys)", () => {
-  const harness = useWorker({ EMBEDDING_PROVIDER: "workers-ai" }, () => ({ outbound: (request) => egress.outbound(request) }));
+  const harness = useWorker({ EMBEDDING_PROVIDER: "workers-ai" }, () => ({
+    outbound: (request) => egress.outbound(request),
+  }));
 
   it("uses the built-in hashing embedding, labelled sos-hash-v1, and contacts no host", async () => {
     egress.reset();

@@ -96,7 +96,9 @@ describe("compact vectors", () => {
         .sort((a, b) => b.cosine - a.cosine)
         .slice(0, 5)
         .map((entry) => entry.rowid);
-      const found = nearestSlots(set, scanQuery(query), { limit: 5, floor: -1, coarse: 256 }).map((entry) => entry.rowid);
+      const found = nearestSlots(set, scanQuery(query), { limit: 5, floor: -1, coarse: 256 }).map(
+        (entry) => entry.rowid,
+      );
       hits += exact.filter((rowid) => found.includes(rowid)).length;
       expect(found[0]).toBe(target + 1);
     }
@@ -151,7 +153,10 @@ describe("fusion", () => {
   const now = Date.parse("2026-06-01T00:00:00Z");
 
   it("scores 1/(60 + rank) per list, times the importance and recency weights", () => {
-    expect(fusedScore({ rowid: 1, textRank: 1, importance: 0.5, updatedMs: now }, now)).toBeCloseTo((1 / 61) * 1.0 * 1.0, 12);
+    expect(fusedScore({ rowid: 1, textRank: 1, importance: 0.5, updatedMs: now }, now)).toBeCloseTo(
+      (1 / 61) * 1.0 * 1.0,
+      12,
+    );
     expect(importanceFactor(0)).toBe(0.85);
     expect(importanceFactor(1)).toBe(1.15);
     expect(recencyFactor(now, now)).toBe(1);

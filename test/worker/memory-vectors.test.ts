@@ -116,7 +116,10 @@ describe("near-duplicates", () => {
 describe("embedding failures", () => {
   it("store the engram without a vector, found by full text, and embed it again in the background", async () => {
     vendors.openai.script(fail(500));
-    const response = await harness.request("POST", "/api/memories", { text: "Parcel locker code 4471", core_concepts: ["x"] });
+    const response = await harness.request("POST", "/api/memories", {
+      text: "Parcel locker code 4471",
+      core_concepts: ["x"],
+    });
     expect(response.status).toBe(201);
     // The background upkeep embeds it (the fake's default vector this time).
     await waitFor(

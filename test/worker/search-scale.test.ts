@@ -1,8 +1,10 @@
 import { CompiledQuery, DummyDriver, Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler } from "kysely";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../worker/db/database";
+import { textCandidatesQuery } from "../../worker/db/engram-recall-queries";
 import { searchEngramsQuery } from "../../worker/db/engram-search";
-import { ftsMatchExpression } from "../../worker/memory/fts-query";
+import { ftsMatchExpression, ftsTerms } from "../../worker/memory/fts-query";
+import { maxTermDocuments } from "../../worker/memory/hybrid-recall";
 import { testAgentId, useWorker } from "../support/worker-harness";
 
 const harness = useWorker();
@@ -56,12 +58,8 @@ describe("search over 5,000 engrams", () => {
   });
 
   it("reads a bounded number of rows with the route's own query, where a scan reads them all", async () => {
-    // The exact builder and parameters POST /api/memories/search uses for {query: "zebra"}.
-    const search = searchEngramsQuery(compiler, {
-      match: ftsMatchExpression("zebra")!,
-      agent: testAgentId,
-      limit: 10,
-    }).compile();
+    // The full-text query POST /api/memories/search runs for {query: "zebra"} (hybrid recall's text list).
+    const search = textCandidatesQuery(compiler, ftsTerms("zebra"), maxTermDocuments(total), 10).compile();
     const indexed = await rowsRead(search);
     expect(indexed.rows).toBe(5);
     expect(indexed.rowsRead).toBeLessThan(50);
@@ -72,7 +70,15 @@ describe("search over 5,000 engrams", () => {
     expect(scan.rowsRead).toBeGreaterThanOrEqual(total);
   });
 
-  it("reads at most the matching rows when a word is everywhere", async () => {
+  it("leaves out a word that is in nearly every engram, reading a few rows", async () => {
+    const search = textCandidatesQuery(compiler, ftsTerms("ordinary zebra"), maxTermDocuments(total), 10).compile();
+    const result = await rowsRead(search);
+    expect(result.rows).toBe(5);
+    expect(result.rowsRead).toBeLessThan(50);
+  });
+
+  it("reads at most the matching rows when a word is everywhere, within an agent's context", async () => {
+    // A context's search joins the engrams (searchEngramsQuery's shape): bounded by the matches.
     const search = searchEngramsQuery(compiler, {
       match: ftsMatchExpression("ordinary")!,
       agent: testAgentId,

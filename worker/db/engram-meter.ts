@@ -16,7 +16,6 @@ export class QueryMeter {
   roundTrips = 0;
   /** Time waiting for D1 (the isolate's clock: whole milliseconds when run locally). */
   waitedMs = 0;
-  waits: number[] = [];
 
   constructor(readonly d1: D1Database) {}
 
@@ -29,7 +28,6 @@ export class QueryMeter {
     const started = performance.now();
     const results = await this.d1.batch<Record<string, unknown>>(statements);
     this.waitedMs += performance.now() - started;
-    this.waits.push(performance.now() - started);
     this.roundTrips += 1;
     this.statements += statements.length;
     for (const result of results) this.rowsRead += result.meta?.rows_read ?? 0;

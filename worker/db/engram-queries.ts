@@ -1,4 +1,4 @@
-import { sql, type Selectable } from "kysely";
+import type { Selectable } from "kysely";
 import type { CursorPosition } from "../http/cursor";
 import type { Db, EngramsTable, Timestamp } from "./database";
 import { nowTimestamp } from "./timestamps";
@@ -105,21 +105,6 @@ export async function updateEngram(db: Db, id: string, changes: EngramChanges): 
 export async function deleteEngram(db: Db, id: string): Promise<boolean> {
   const result = await db.deleteFrom("engrams").where("id", "=", id).executeTakeFirst();
   return result.numDeletedRows > 0n;
-}
-
-/**
- * Records that engrams were recalled. The ids travel as one JSON parameter: D1 allows 100 bound
- * parameters per statement, fewer than the largest page a search may return.
- */
-export function touchEngramsQuery(db: Db, ids: readonly string[], at: string) {
-  return db
-    .updateTable("engrams")
-    .set({ accessed_at: at })
-    .where(sql<boolean>`id IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`);
-}
-
-export async function touchEngrams(db: Db, ids: readonly string[]): Promise<void> {
-  if (ids.length > 0) await touchEngramsQuery(db, ids, nowTimestamp()).execute();
 }
 
 export async function countEngramsByAgent(db: Db): Promise<Record<string, number>> {

@@ -13,9 +13,10 @@ export interface EngramSearch {
 export type ScoredEngramRow = EngramRow & { score: number };
 
 /**
- * The full-text search every search route runs. FTS5 yields the matching rowids, each is joined
- * to its engram by rowid, and the LIMIT bounds the result: rows read grow with the number of
- * matches, never with the size of the table. `score` is -bm25 (higher is better).
+ * Full-text search within an agent (and a context), joined to the engrams: FTS5 yields the matching
+ * rowids, each is joined to its engram by rowid, and the LIMIT bounds the result: rows read grow
+ * with the number of matches, never with the size of the table. `score` is -bm25 (higher is better).
+ * Recall's own full-text queries are in engram-recall-queries.ts.
  */
 export function searchEngramsQuery(db: Db, search: EngramSearch) {
   let query = db
@@ -27,8 +28,4 @@ export function searchEngramsQuery(db: Db, search: EngramSearch) {
   if (search.agent !== undefined) query = query.where("engrams.agent", "=", search.agent);
   if (search.contextId !== undefined) query = query.where("engrams.context_id", "=", search.contextId);
   return query.orderBy("score", "desc").limit(search.limit);
-}
-
-export async function searchEngrams(db: Db, search: EngramSearch): Promise<ScoredEngramRow[]> {
-  return searchEngramsQuery(db, search).execute();
 }

@@ -25,7 +25,10 @@ export function changeLogStateQuery(db: Db) {
     .selectFrom("memory_change_floor")
     .select((eb) => [
       "seq as floor",
-      eb.selectFrom("memory_changes").select((inner) => inner.fn.max("seq").as("latest")).as("latest"),
+      eb
+        .selectFrom("memory_changes")
+        .select((inner) => inner.fn.max("seq").as("latest"))
+        .as("latest"),
     ])
     .where("id", "=", 1);
 }
@@ -40,14 +43,7 @@ export function changesSinceQuery(db: Db, agent: string | null, since: number, l
 function vectorColumns(db: Db, withQ8: boolean) {
   const base = db
     .selectFrom("engram_vectors")
-    .select([
-      "engram_rowid",
-      "dims",
-      sql<string | null>`hex(bits)`.as("bits"),
-      "scale",
-      "importance",
-      "updated_at",
-    ]);
+    .select(["engram_rowid", "dims", sql<string | null>`hex(bits)`.as("bits"), "scale", "importance", "updated_at"]);
   return withQ8 ? base.select(sql<string | null>`hex(q8)`.as("q8")) : base;
 }
 
@@ -60,15 +56,14 @@ export function vectorRangeQuery(db: Db, agent: string | null, model: string) {
     const query = db.selectFrom("engram_vectors").where("model", "=", model);
     return agent === null ? query : query.where("agent", "=", agent);
   };
-  return db
-    .selectNoFrom([
-      scope()
-        .select((eb) => eb.fn.min("engram_rowid").as("first"))
-        .as("first"),
-      scope()
-        .select((eb) => eb.fn.max("engram_rowid").as("last"))
-        .as("last"),
-    ]);
+  return db.selectNoFrom([
+    scope()
+      .select((eb) => eb.fn.min("engram_rowid").as("first"))
+      .as("first"),
+    scope()
+      .select((eb) => eb.fn.max("engram_rowid").as("last"))
+      .as("last"),
+  ]);
 }
 
 /** One page of the scope's vectors of `model`, in rowid order after `after` (the cold load). */
@@ -90,7 +85,9 @@ export function vectorsByRowidQuery(db: Db, rowids: readonly number[], withQ8: b
 
 /** The int8 vectors of re-ranking candidates (see byRowidStatements). */
 export function q8ByRowidQueries(db: Db, rowids: readonly number[]) {
-  const columns = db.selectFrom("engram_vectors").select(["engram_rowid", sql<string | null>`hex(q8)`.as("q8"), "model"]);
+  const columns = db
+    .selectFrom("engram_vectors")
+    .select(["engram_rowid", sql<string | null>`hex(q8)`.as("q8"), "model"]);
   return byRowidStatements(
     rowids,
     (rowid) => columns.where("engram_rowid", "=", rowid),

@@ -25,7 +25,12 @@ export const maxRankedTerms = 6;
  */
 export function ftsTerms(text: string): string[] {
   const terms = new Set(
-    contentWords(text, maxQueryTerms).map((word) => word.normalize("NFD").replace(/\p{M}+/gu, "").toLowerCase()),
+    contentWords(text, maxQueryTerms).map((word) =>
+      word
+        .normalize("NFD")
+        .replace(/\p{M}+/gu, "")
+        .toLowerCase(),
+    ),
   );
   return [...terms]
     .filter((term) => term !== "")

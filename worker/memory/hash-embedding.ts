@@ -19,7 +19,11 @@ const maxChars = 8_000;
 export function hashEmbedding(text: string): Float32Array {
   const vector = new Float32Array(hashDimensions);
   const counts = new Map<string, number>();
-  const folded = text.slice(0, maxChars).normalize("NFKD").replace(/\p{M}+/gu, "").toLowerCase();
+  const folded = text
+    .slice(0, maxChars)
+    .normalize("NFKD")
+    .replace(/\p{M}+/gu, "")
+    .toLowerCase();
   const all = folded.match(wordPattern) ?? [];
   const content = all.filter((word) => !stopwords.has(word));
   for (const word of content.length > 0 ? content : all) counts.set(word, (counts.get(word) ?? 0) + 1);
@@ -51,7 +55,7 @@ const suffixes = ["ations", "ation", "ings", "edly", "ing", "ies", "ied", "ed", 
  */
 export function stem(word: string): string {
   let current = word;
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const suffix of suffixes) {
       if (current.length - suffix.length >= 3 && current.endsWith(suffix)) {
@@ -62,7 +66,8 @@ export function stem(word: string): string {
     }
   }
   const last = current.length - 1;
-  if (last >= 3 && current[last] === current[last - 1] && !/[aeiou]/.test(current[last]!)) current = current.slice(0, last);
+  if (last >= 3 && current[last] === current[last - 1] && !/[aeiou]/.test(current[last]!))
+    current = current.slice(0, last);
   return current;
 }
 

@@ -15,6 +15,7 @@ import { fuse, type Candidate } from "./fusion";
 import { logMemoryFailure, similarityFloor, type Memory } from "./memory-context";
 import { cachedVectorSet, currentVectorSet, freshnessQueries } from "./vector-cache";
 import { searchVectors } from "./vector-search";
+import type { VectorSet } from "./vector-set";
 
 /**
  * Hybrid recall: full-text candidates (FTS5, bm25) and vector candidates (cosine at least the model's
@@ -66,7 +67,7 @@ export interface RecallTrace {
  * A word in more engrams than this (at least 200, else 2% of the agent's engrams) is too common for
  * the cheap full-text query: ranking reads every engram that holds it, and bm25 weighs it little.
  */
-function maxTermDocuments(engrams: number): number {
+export function maxTermDocuments(engrams: number): number {
   return Math.max(200, Math.floor(engrams / 50));
 }
 
@@ -109,7 +110,7 @@ export async function recall(
   const known = cachedVectorSet(agent, model)?.live ?? 0;
   const freshness = useVector ? freshnessQueries(db, agent, model) : undefined;
   const [queryVector, first] = await Promise.all([
-    useVector ? request.queryVector ?? embedQuery(memory, request.query) : undefined,
+    useVector ? (request.queryVector ?? embedQuery(memory, request.query)) : undefined,
     meter.runNamed({
       state: freshness?.state,
       changes: freshness?.changes,
@@ -121,12 +122,11 @@ export async function recall(
             : terms.length === 0
               ? undefined
               : textCandidatesQuery(db, terms, maxTermDocuments(known), textDepth),
-      context:
-        request.contextId === undefined ? undefined : contextRowidsQuery(db, agent, request.contextId, 10_000),
+      context: request.contextId === undefined ? undefined : contextRowidsQuery(db, agent, request.contextId, 10_000),
     }),
   ]);
 
-  const candidates = new Map<number, Candidate & { similarity?: number }>();
+  const candidates = new Map<number, Scored>();
   const textRows = first.text ?? [];
   trace.textCandidates = textRows.length;
   textRows.forEach((row, index) => candidates.set(row.rowid, { rowid: row.rowid, textRank: index + 1 }));
@@ -151,13 +151,7 @@ export async function recall(
       const candidate = candidates.get(scored.rowid) ?? { rowid: scored.rowid };
       candidates.set(scored.rowid, { ...candidate, vectorRank: index + 1, similarity: scored.cosine });
     });
-    for (const candidate of candidates.values()) {
-      const slot = set.slotOf(candidate.rowid);
-      if (slot < 0 || !set.alive[slot]) continue;
-      candidate.importance = set.importance[slot]!;
-      candidate.updatedMs = set.updatedMs[slot]!;
-      candidate.similarity ??= cosines.get(candidate.rowid);
-    }
+    addWeights(candidates, set, cosines);
   }
 
   const minimum = request.minSimilarity;
@@ -167,7 +161,12 @@ export async function recall(
   const ranked = fuse(eligible, Date.now());
   trace.computeMs = performance.now() - started;
 
-  const { rows, foreign } = await readBest(meter, memory, request, ranked.map((candidate) => candidate.rowid));
+  const { rows, foreign } = await readBest(
+    meter,
+    memory,
+    request,
+    ranked.map((candidate) => candidate.rowid),
+  );
   const results = rows.map((row) => {
     const candidate = candidates.get(row.rowid)!;
     const scored = ranked.find((entry) => entry.rowid === row.rowid)!;
@@ -182,13 +181,10 @@ export async function recall(
       ],
     };
   });
-  Object.assign(trace, {
-    rowsRead: meter.rowsRead,
-    statements: meter.statements,
-    roundTrips: meter.roundTrips,
-    d1Ms: meter.waitedMs,
-    waits: meter.waits,
-  });
+  trace.rowsRead = meter.rowsRead;
+  trace.statements = meter.statements;
+  trace.roundTrips = meter.roundTrips;
+  trace.d1Ms = meter.waitedMs;
 
   // Other agents' matches took the cheap full-text page: ask again within the agent only.
   if (results.length < request.limit && foreign > 0 && !scopedText && textRows.length === textDepth) {
@@ -198,13 +194,33 @@ export async function recall(
   return { results, trace, touched: touch(memory, request, rows) };
 }
 
+type Scored = Candidate & { similarity?: number };
+
+/** Importance, recency and (for full-text candidates) the cosine, from the cached set. */
+function addWeights(candidates: Map<number, Scored>, set: VectorSet, cosines: Map<number, number>): void {
+  for (const candidate of candidates.values()) {
+    const slot = set.slotOf(candidate.rowid);
+    if (slot < 0 || !set.alive[slot]) continue;
+    candidate.importance = set.importance[slot]!;
+    candidate.updatedMs = set.updatedMs[slot]!;
+    candidate.similarity ??= cosines.get(candidate.rowid);
+  }
+}
+
 /** Marks the results accessed (their `accessed_at` in the answer already says so). */
 async function touch(memory: Memory, request: RecallRequest, rows: RowidEngramRow[]): Promise<number> {
   if (rows.length === 0) return 0;
   const meter = new QueryMeter(memory.d1);
   const filter = { agent: request.agent, ...optionalContext(request) };
   try {
-    await meter.run(touchByRowidQueries(memory.db, rows.map((row) => row.rowid), rows[0]!.accessed_at!, filter));
+    await meter.run(
+      touchByRowidQueries(
+        memory.db,
+        rows.map((row) => row.rowid),
+        rows[0]!.accessed_at!,
+        filter,
+      ),
+    );
   } catch (error) {
     logMemoryFailure("memory_touch_failed", error);
   }

@@ -52,13 +52,6 @@ export function bytesOf(array: Uint32Array | Int8Array): Uint8Array {
   return new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
 }
 
-/** Set bits of every 16-bit value: a Hamming distance is two lookups a 32-bit word. */
-export const popcount16: Uint8Array = (() => {
-  const table = new Uint8Array(65536);
-  for (let value = 1; value < 65536; value++) table[value] = (value & 1) + table[value >>> 1]!;
-  return table;
-})();
-
 const hexValue: Uint8Array = (() => {
   const table = new Uint8Array(128);
   for (let digit = 0; digit < 10; digit++) table[48 + digit] = digit;

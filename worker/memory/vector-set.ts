@@ -112,7 +112,8 @@ export class VectorSet {
     this.rerank = new Int8Array(this.rowids.length * this.stride);
     if (precision === "bits" || before.precision !== "q8") return;
     for (let slot = 0; slot < this.size; slot++) {
-      if (this.alive[slot]) this.storeRerank(slot, before.rerank.subarray(slot * before.stride, (slot + 1) * before.stride));
+      if (this.alive[slot])
+        this.storeRerank(slot, before.rerank.subarray(slot * before.stride, (slot + 1) * before.stride));
     }
   }
 

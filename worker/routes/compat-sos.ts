@@ -47,7 +47,11 @@ export function sosCompatRoutes(router: AppRouter): void {
   router.post("/memory/search", async (request, env, ctx) => {
     const input = parseInput(sosSearchSchema, await readJsonBody(request));
     const memory = memoryFor(env);
-    const { results, touched } = await recall(memory, { agent: agentId(env), query: input.query, limit: input.limit ?? 5 });
+    const { results, touched } = await recall(memory, {
+      agent: agentId(env),
+      query: input.query,
+      limit: input.limit ?? 5,
+    });
     ctx.waitUntil(touched.then(() => maintainQuietly(memory)));
     return json({ success: true, results: results.map(sosEngramRow) });
   });
