@@ -1,6 +1,7 @@
 import type { D1Database } from "@cloudflare/workers-types/index";
 import type { Selectable } from "kysely";
 import { runBatch } from "./batch";
+import { engramColumns } from "./engram-queries";
 import type { Db, EngramsTable } from "./database";
 import type { ContactRow } from "./contact-queries";
 import type { AgentStateRow } from "./state-queries";
@@ -18,21 +19,7 @@ export async function readAllContents(db: Db): Promise<DatabaseContents> {
   const [engrams, agentState, contacts] = await Promise.all([
     db
       .selectFrom("engrams")
-      .select([
-        "id",
-        "agent",
-        "context_id",
-        "text",
-        "embedding",
-        "epistemic_truths",
-        "core_concepts",
-        "affective_vibe",
-        "created_at",
-        "accessed_at",
-        "importance",
-        "updated_at",
-        "ref_count",
-      ])
+      .select([...engramColumns, "embedding"])
       .orderBy("created_at")
       .orderBy("id")
       .execute(),
