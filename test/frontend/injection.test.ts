@@ -58,8 +58,11 @@ describe("HTML in model output and memories", () => {
   it("is shown as text in the memory view and the conversation list", async () => {
     const page = await browser.newPage();
     await openWithKey(page);
-    await page.locator(".session-item").first().waitFor();
-    expect(await page.locator(".session-title").first().textContent()).toContain("<img src=y");
+    // The list shows a placeholder title until the conversation has been read; wait for the real one.
+    const title = page.locator(".session-title", { hasText: "<img src=y" }).first();
+    await title.waitFor();
+    expect(await title.textContent()).toContain('<img src=y onerror="window.__pwned=4">');
+    expect(await page.locator("#session-list img").count()).toBe(0);
 
     await page.locator("#tab-memories").click();
     const card = page.locator(".memory-card", { hasText: "window.__pwned=1" });
