@@ -144,6 +144,7 @@ interface Sample {
   rowsRead: number;
   computeMs?: number;
   d1Ms?: number;
+  roundTrips?: number;
   cache?: string;
   ids: string[];
 }
@@ -248,7 +249,7 @@ async function latency(code: string): Promise<void> {
       );
       console.log(
         `        (rounds: ${warm.length} warm [cache ${warmStates}], ${cold.length} cold, ${naive.length} naive; ` +
-          `an empty D1 round trip takes ${ms(mean(floor))} (mean), a warm recall makes 2; ` +
+          `an empty D1 round trip takes ${ms(mean(floor))} (mean), a warm recall makes ${mean(warm, (sample) => sample.roundTrips ?? 0).toFixed(2)} (mean); ` +
           `warm recall outside D1 waits: ${ms(mean(warm) - mean(warm, (sample) => sample.d1Ms ?? 0))} (mean); ` +
           `seeded in ${seedSeconds.toFixed(1)} s)`,
       );

@@ -38,22 +38,30 @@ async function store(text: string, vector: number[]): Promise<string> {
 interface Found {
   ids: string[];
   vectorIds: string[];
+  ranking: { id: string; score: number; similarity: number | null }[];
   cache: string;
   rowsRead: number;
+  roundTrips: number;
 }
 
-/** A search whose words match nothing, so every result is a vector match. */
-async function searchNear(vector: number[], limit = 5): Promise<Found> {
+async function search(query: string, vector: number[], limit = 5): Promise<Found> {
   vendors.openai.script(embed([vector]));
-  const response = await harness.request("POST", "/api/memories/search", { query: "qqq", limit });
+  const response = await harness.request("POST", "/api/memories/search", { query, limit });
   expect(response.status, response.text).toBe(200);
-  const results = response.body.results as { id: string; similarity: number | null }[];
+  const results = response.body.results as { id: string; score: number; similarity: number | null }[];
   return {
     ids: results.map((result) => result.id),
     vectorIds: results.filter((result) => (result.similarity ?? 0) >= 0.3).map((result) => result.id),
+    ranking: results.map(({ id, score, similarity }) => ({ id, score: Number(score.toFixed(6)), similarity })),
     cache: response.body.recall.cache,
     rowsRead: response.body.recall.rows_read,
+    roundTrips: response.body.recall.round_trips,
   };
+}
+
+/** A search whose words match nothing, so every result is a vector match. */
+function searchNear(vector: number[], limit = 5): Promise<Found> {
+  return search("qqq", vector, limit);
 }
 
 const near = mix(basis(0), basis(1), 0.9);
@@ -68,7 +76,7 @@ describe("the vector cache of one isolate", () => {
     expect(["cold", "synced"]).toContain(first.cache);
 
     const second = await searchNear(near);
-    expect(second).toMatchObject({ ids: [ids.apple], cache: "warm" });
+    expect(second).toMatchObject({ ids: [ids.apple], cache: "warm", roundTrips: 1 });
     // The recall's reads, and one row per result for marking it accessed (written after the answer).
     expect(second.rowsRead + second.ids.length).toBeLessThanOrEqual(3 * 5 + 10);
   });
@@ -132,5 +140,24 @@ describe("the vector cache of one isolate", () => {
       .run();
     const found = await searchNear(basis(0));
     expect(found).toMatchObject({ ids: [ids.fresh], cache: "cold" });
+  });
+
+  it("answers a warm hybrid recall in one round trip, ranked as the full path ranks it", async () => {
+    // Full text finds the harbour engrams, vectors find the ones near basis(6): the lists overlap in part.
+    ids.lights = await store("harbour lights at dusk", basis(6));
+    ids.ferry = await store("ferry timetable for the islands", mix(basis(6), basis(7), 0.9));
+    ids.fees = await store("harbour fees invoice", basis(1));
+    ids.gulls = await store("gulls on the pier", mix(basis(6), basis(2), 0.8));
+    const synced = await search("harbour", basis(6));
+    expect(synced.cache).toBe("synced");
+    expect(synced.roundTrips).toBeGreaterThan(1);
+    expect(synced.ids.sort()).toEqual([ids.lights, ids.ferry, ids.fees, ids.gulls].sort());
+
+    const warm = await search("harbour", basis(6));
+    expect(warm).toMatchObject({ cache: "warm", roundTrips: 1 });
+    expect(warm.ranking).toEqual(synced.ranking);
+    // Found by both lists, then by one: the harbour invoice by its words alone, the others by vector.
+    expect(warm.ids[0]).toBe(ids.lights);
+    expect(warm.vectorIds).not.toContain(ids.fees);
   });
 });

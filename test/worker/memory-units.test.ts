@@ -105,6 +105,38 @@ describe("compact vectors", () => {
     expect(hits / 100).toBeGreaterThanOrEqual(0.9);
     expect(hammingNearest(set, scanQuery(vectors[0]!), 10)).toContain(0);
   });
+
+  it("the Hamming pass counts every differing bit and breaks ties at the cut-off in slot order", () => {
+    const next = random(13);
+    // 768 dimensions fill 24 whole words; 100 and 8 leave unused bits in a slot's last word.
+    for (const dims of [768, 100, 8]) {
+      const set = new VectorSet("a", "m", "q8");
+      const vectors = Array.from({ length: 600 }, () => randomUnit(next, dims));
+      // Exact copies: many equal distances, so the cut-off falls inside a run of ties.
+      for (let index = 0; index < 200; index++) vectors[400 + index] = vectors[index % 20]!;
+      vectors.forEach((vector, index) => set.put(stored(index + 1, vector)));
+      for (let rowid = 3; rowid <= 600; rowid += 9) set.remove(rowid);
+      const query = vectors[5]!.map((value, index) => (index % 5 === 0 ? -value : value));
+      const queryBits = packVector(unitVector(query)!).bits;
+      const distance = (slot: number): number => {
+        const bits = packVector(vectors[set.rowids[slot]! - 1]!).bits;
+        let count = 0;
+        for (let index = 0; index < dims; index++)
+          count += ((bits[index >>> 5]! ^ queryBits[index >>> 5]!) >>> (index % 32)) & 1;
+        return count;
+      };
+      const live = Array.from({ length: set.size }, (_, slot) => slot).filter((slot) => set.alive[slot]);
+      const byDistance = live.map((slot) => ({ slot, distance: distance(slot) }));
+      byDistance.sort((a, b) => a.distance - b.distance || a.slot - b.slot);
+      for (const count of [1, 20, 57, 300]) {
+        const expected = byDistance
+          .slice(0, count)
+          .map((entry) => entry.slot)
+          .sort((a, b) => a - b);
+        expect(hammingNearest(set, scanQuery(unitVector(query)!), count)).toEqual(expected);
+      }
+    }
+  });
 });
 
 describe("the vector set", () => {

@@ -34,14 +34,28 @@ export class QueryMeter {
     return results.map((result) => result.results) as unknown as RowsOf<Q>;
   }
 
-  /** The same for named queries, some of them absent: one round trip, results under the same names. */
-  async runNamed<const N extends Record<string, Compilable<unknown> | undefined>>(queries: N): Promise<NamedRowsOf<N>> {
+  /**
+   * The same for named queries, some of them absent, some lists of statements: one round trip,
+   * results under the same names (a list's rows joined in order).
+   */
+  async runNamed<const N extends Record<string, Named>>(queries: N): Promise<NamedRowsOf<N>> {
     const names = Object.keys(queries).filter((name) => queries[name] !== undefined);
-    const results = await this.run(names.map((name) => queries[name]!));
-    return Object.fromEntries(names.map((name, index) => [name, results[index]])) as NamedRowsOf<N>;
+    const lists = names.map((name) => [queries[name]!].flat() as Compilable<unknown>[]);
+    const results = await this.run(lists.flat());
+    let next = 0;
+    return Object.fromEntries(
+      names.map((name, index) => {
+        const count = lists[index]!.length;
+        next += count;
+        const rows = results.slice(next - count, next) as unknown[][];
+        return [name, Array.isArray(queries[name]) ? rows.flat() : rows[0]];
+      }),
+    ) as NamedRowsOf<N>;
   }
 }
 
-type NamedRowsOf<N extends Record<string, Compilable<unknown> | undefined>> = { [K in keyof N]: RowsOfQuery<N[K]> };
+type Named = Compilable<unknown> | readonly Compilable<unknown>[] | undefined;
+type NamedRowsOf<N extends Record<string, Named>> = { [K in keyof N]: RowsOfQuery<N[K]> };
 /** Distributes over a union of queries (`a ? query1 : query2`). */
-type RowsOfQuery<Q> = Q extends Compilable<infer Row> ? Row[] : undefined;
+type RowsOfQuery<Q> =
+  Q extends Compilable<infer Row> ? Row[] : Q extends readonly Compilable<infer Row>[] ? Row[] : undefined;

@@ -16,13 +16,13 @@ const maxSingleTouches = 12;
 export type RowidEngramRow = EngramRow & { rowid: number };
 
 /**
- * The best full-text matches of every agent, by bm25 (FTS5's `rank`), without reading engrams:
- * FTS5 ranks its matches inside the statement, so D1 counts only the rows returned. Ranking still
- * visits every match, so a word found in more than `maxDocuments` engrams (a common word: bm25 gives
- * it little weight anyway) is left out, its document count read from the FTS index's vocabulary in
- * the same statement (one row a word). `terms` are FTS5 tokens (lower case, no diacritics), at most
- * six; when none is rare enough nothing matches. Which agent each match belongs to is checked when
- * the chosen ones are read.
+ * The best full-text matches of every agent, by bm25 (FTS5's `rank`), best first, with their
+ * engrams: FTS5 ranks its matches inside the subquery, so D1 counts the rows returned (an index
+ * entry and an engram each), not every match. Ranking still visits every match, so a word found in
+ * more than `maxDocuments` engrams (a common word: bm25 gives it little weight anyway) is left out,
+ * its document count read from the FTS index's vocabulary in the same statement (one row a word).
+ * `terms` are FTS5 tokens (lower case, no diacritics), at most six; when none is rare enough nothing
+ * matches. Which agent each match belongs to is the caller's to check.
  */
 export function textCandidatesQuery(db: Db, terms: readonly string[], maxDocuments: number, limit: number) {
   // D1 allows five terms in a compound SELECT: the lookups go in groups of three.
@@ -33,10 +33,12 @@ export function textCandidatesQuery(db: Db, terms: readonly string[], maxDocumen
       .map((term) => sql`SELECT term, doc FROM engrams_fts_vocab WHERE term = ${term}`);
     groups.push(sql`SELECT * FROM (${sql.join(lookups, sql` UNION ALL `)})`);
   }
-  const query = sql<{ rowid: number; rank: number }>`SELECT rowid, rank FROM engrams_fts WHERE engrams_fts MATCH (
+  const hits = sql`SELECT rowid, rank FROM engrams_fts WHERE engrams_fts MATCH (
     SELECT coalesce(group_concat('"' || replace(term, '"', '""') || '"', ' OR '), ${neverMatches})
     FROM (${sql.join(groups, sql` UNION ALL `)}) WHERE doc <= ${maxDocuments}
   ) ORDER BY rank LIMIT ${limit}`;
+  const query = sql<RowidEngramRow>`SELECT ${sql.join(engramColumns.map((column) => sql.ref(`engrams.${column}`)))},
+    engrams.rowid AS rowid FROM (${hits}) AS hits JOIN engrams ON engrams.rowid = hits.rowid ORDER BY hits.rank`;
   return compilable(db, query);
 }
 
@@ -49,8 +51,8 @@ function compilable<Row>(db: Db, query: RawBuilder<Row>): Compilable<Row> {
 }
 
 /**
- * The same within an agent (and a context): joined to engrams, so it reads every match. Used for a
- * context's search, and when other agents' matches crowd the cheap query above.
+ * The same within an agent (and a context): the join to engrams comes first, so it reads every
+ * match. Used for a context's search, and when other agents' matches crowd the cheap query above.
  */
 export function scopedTextCandidatesQuery(
   db: Db,
@@ -59,11 +61,11 @@ export function scopedTextCandidatesQuery(
   let query = db
     .selectFrom("engrams_fts")
     .innerJoin("engrams", "engrams.rowid", "engrams_fts.rowid")
-    .select(["engrams.rowid as rowid", sql<number>`bm25(engrams_fts)`.as("rank")])
+    .select([...engramColumns.map((column) => `engrams.${column}` as const), "engrams.rowid as rowid"])
     .where("engrams_fts.engrams_fts", "match", scope.match);
   if (scope.agent !== null) query = query.where("engrams.agent", "=", scope.agent);
   if (scope.contextId !== undefined) query = query.where("engrams.context_id", "=", scope.contextId);
-  return query.orderBy("rank").limit(scope.limit);
+  return query.orderBy(sql`bm25(engrams_fts)`).limit(scope.limit);
 }
 
 /** The rowids of a context's engrams (a context search scores only those vectors). */

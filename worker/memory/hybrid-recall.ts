@@ -3,7 +3,6 @@ import { QueryMeter } from "../db/engram-meter";
 import {
   contextRowidsQuery,
   engramsByRowidQueries,
-  maxRowidsPerStatement,
   scopedTextCandidatesQuery,
   textCandidatesQuery,
   touchByRowidQueries,
@@ -14,17 +13,26 @@ import { ftsMatchExpression, ftsTerms } from "./fts-query";
 import { fuse, type Candidate } from "./fusion";
 import { logMemoryFailure, similarityFloor, type Memory } from "./memory-context";
 import { cachedVectorSet, currentVectorSet, freshnessQueries } from "./vector-cache";
+import { scanQuery, type ScoredSlot } from "./vector-scan";
 import { searchVectors } from "./vector-search";
-import type { VectorSet } from "./vector-set";
+import { timestampMs, type VectorSet } from "./vector-set";
 
 /**
  * Hybrid recall: full-text candidates (FTS5, bm25) and vector candidates (cosine at least the model's
  * threshold) fused by reciprocal rank fusion and weighted by importance and recency, as fusion.ts
- * states; the engrams returned are marked accessed. One round trip asks D1 for the full-text
- * candidates and whether the cached vectors are current (while the query is embedded), the scan runs
- * in memory, and a second round trip reads only the engrams returned. Marking them accessed is a
- * write the answer need not wait for: `touched` settles when it is done (callers hand it to
- * ctx.waitUntil); a later request sees it, D1 applying one database's statements in order.
+ * states; the engrams returned are marked accessed.
+ *
+ * Warm (the scope's vectors cached in memory), recall makes one D1 round trip: the query is embedded
+ * and scanned first, then one batch asks for the full-text candidates with their engrams, whether the
+ * cached vectors are current, and the engrams of the vector candidates that can still rank: the
+ * `limit` best by their vector score alone. No others can: an engram's fused score is at least its
+ * vector score, so any of them outranks a vector-only candidate of lower vector score. If the cache
+ * was not current it is brought up to date, the scan is run again and any engram missing is read in
+ * a second round trip. Cold, the query is embedded while D1 answers the same batch.
+ *
+ * Marking the results accessed is a write the answer need not wait for: `touched` settles when it is
+ * done (callers hand it to ctx.waitUntil); a later request sees it, D1 applying one database's
+ * statements in order.
  */
 
 export interface RecallRequest {
@@ -89,9 +97,10 @@ export async function recall(
   const useText = request.use?.text ?? true;
   const useVector = request.use?.vector ?? true;
   const agent = request.agent;
-  // Each full-text candidate costs a row; fusion needs no more than the page asks for.
+  // Each full-text candidate costs two rows; fusion needs no more than the page asks for.
   const textDepth = request.limit;
   const vectorDepth = Math.max(2 * request.limit, 20);
+  const floor = similarityFloor(model);
   const scopedText = options.scopedText === true || request.contextId !== undefined;
   const trace: RecallTrace = {
     model,
@@ -107,10 +116,22 @@ export async function recall(
 
   const match = useText ? ftsMatchExpression(request.query) : undefined;
   const terms = useText ? ftsTerms(request.query) : [];
-  const known = cachedVectorSet(agent, model)?.live ?? 0;
+  const cached = cachedVectorSet(agent, model);
+  // A context's search scans only the context's engrams, which D1 names: no early scan for it.
+  const scanFirst = useVector && cached !== undefined && cached.precision !== "bits" && request.contextId === undefined;
+  const vector = useVector
+    ? request.queryVector
+      ? Promise.resolve(request.queryVector)
+      : embedQuery(memory, request.query)
+    : undefined;
+  const early = scanFirst
+    ? await scanEarly(meter, memory, cached, await vector, { vectorDepth, floor, request })
+    : undefined;
+  if (early) trace.computeMs += early.ms;
+
   const freshness = useVector ? freshnessQueries(db, agent, model) : undefined;
   const [queryVector, first] = await Promise.all([
-    useVector ? (request.queryVector ?? embedQuery(memory, request.query)) : undefined,
+    vector,
     meter.runNamed({
       state: freshness?.state,
       changes: freshness?.changes,
@@ -121,17 +142,33 @@ export async function recall(
             ? scopedTextCandidatesQuery(db, { match, agent, ...optionalContext(request), limit: textDepth })
             : terms.length === 0
               ? undefined
-              : textCandidatesQuery(db, terms, maxTermDocuments(known), textDepth),
+              : textCandidatesQuery(db, terms, maxTermDocuments(cached?.live ?? 0), textDepth),
       context: request.contextId === undefined ? undefined : contextRowidsQuery(db, agent, request.contextId, 10_000),
+      rows: early && early.rowids.length > 0 ? engramsByRowidQueries(db, early.rowids) : undefined,
     }),
   ]);
 
+  let started = performance.now();
+  const known = new Map<number, RowidEngramRow>();
+  for (const row of first.rows ?? []) known.set(row.rowid, row);
   const candidates = new Map<number, Scored>();
   const textRows = first.text ?? [];
-  trace.textCandidates = textRows.length;
-  textRows.forEach((row, index) => candidates.set(row.rowid, { rowid: row.rowid, textRank: index + 1 }));
+  let foreign = 0;
+  for (const row of textRows) {
+    known.set(row.rowid, row);
+    if (!inScope(row, request)) {
+      foreign += 1;
+      continue;
+    }
+    candidates.set(row.rowid, {
+      rowid: row.rowid,
+      textRank: candidates.size + 1,
+      importance: row.importance ?? undefined,
+      updatedMs: timestampMs(row.updated_at),
+    });
+  }
+  trace.textCandidates = candidates.size;
 
-  let started = performance.now();
   if (queryVector) {
     const { set, state } = await currentVectorSet(meter, db, agent, model, {
       state: first.state?.[0],
@@ -139,13 +176,21 @@ export async function recall(
     });
     trace.cache = state;
     started = performance.now();
-    const restrict = first.context?.map((row) => set.slotOf(row.rowid)).filter((slot) => slot >= 0);
-    const { nearest, cosines } = await searchVectors(meter, db, set, queryVector, {
-      limit: vectorDepth,
-      floor: similarityFloor(model),
-      ...(restrict && { restrict }),
-      also: textRows.map((row) => row.rowid),
-    });
+    const textRowids = [...candidates.keys()];
+    let nearest: ScoredSlot[];
+    let cosines: Map<number, number>;
+    if (early && state === "warm" && set === cached) {
+      nearest = early.nearest;
+      cosines = cosinesInMemory(set, queryVector, textRowids);
+    } else {
+      const restrict = first.context?.map((row) => set.slotOf(row.rowid)).filter((slot) => slot >= 0);
+      ({ nearest, cosines } = await searchVectors(meter, db, set, queryVector, {
+        limit: vectorDepth,
+        floor,
+        ...(restrict && { restrict }),
+        also: textRowids,
+      }));
+    }
     trace.vectorCandidates = nearest.length;
     nearest.forEach((scored, index) => {
       const candidate = candidates.get(scored.rowid) ?? { rowid: scored.rowid };
@@ -154,18 +199,15 @@ export async function recall(
     addWeights(candidates, set, cosines);
   }
 
-  const minimum = request.minSimilarity;
-  const eligible = [...candidates.values()].filter(
-    (candidate) => minimum === undefined || (candidate.similarity ?? 0) >= minimum,
-  );
-  const ranked = fuse(eligible, Date.now());
-  trace.computeMs = performance.now() - started;
+  const ranked = fuse(eligible(candidates.values(), request), Date.now());
+  trace.computeMs += performance.now() - started;
 
-  const { rows, foreign } = await readBest(
+  const rows = await readBest(
     meter,
     memory,
     request,
     ranked.map((candidate) => candidate.rowid),
+    known,
   );
   const results = rows.map((row) => {
     const candidate = candidates.get(row.rowid)!;
@@ -192,6 +234,52 @@ export async function recall(
     return { ...again, trace: addTraces(trace, again.trace) };
   }
   return { results, trace, touched: touch(memory, request, rows) };
+}
+
+/**
+ * The scan of a cached set before D1 is asked: its vector candidates, and the rowids of the `limit`
+ * best by vector score alone (the only vector candidates that can rank, whatever full text finds).
+ */
+async function scanEarly(
+  meter: QueryMeter,
+  memory: Memory,
+  set: VectorSet,
+  vector: Float32Array | undefined,
+  options: { vectorDepth: number; floor: number; request: RecallRequest },
+): Promise<{ nearest: ScoredSlot[]; rowids: number[]; ms: number } | undefined> {
+  if (!vector) return undefined;
+  const started = performance.now();
+  // Precision q8 or 4-bit: answered from memory, no D1 call is made.
+  const { nearest } = await searchVectors(meter, memory.db, set, vector, {
+    limit: options.vectorDepth,
+    floor: options.floor,
+  });
+  const alone = new Map<number, Scored>(
+    nearest.map((scored, index) => [
+      scored.rowid,
+      { rowid: scored.rowid, vectorRank: index + 1, similarity: scored.cosine },
+    ]),
+  );
+  addWeights(alone, set, new Map());
+  const best = fuse(eligible(alone.values(), options.request), Date.now()).slice(0, options.request.limit);
+  return { nearest, rowids: best.map((candidate) => candidate.rowid), ms: performance.now() - started };
+}
+
+/** Cosines of some engrams of a set whose re-rank vectors are in memory. */
+function cosinesInMemory(set: VectorSet, vector: Float32Array, rowids: readonly number[]): Map<number, number> {
+  const { unit } = scanQuery(vector);
+  const cosines = new Map<number, number>();
+  for (const rowid of rowids) {
+    const slot = set.slotOf(rowid);
+    if (slot >= 0 && set.alive[slot]) cosines.set(rowid, set.cosine(slot, unit));
+  }
+  return cosines;
+}
+
+/** Candidates whose cosine reaches the request's `minSimilarity` (all of them without one). */
+function eligible(candidates: Iterable<Scored>, request: RecallRequest): Scored[] {
+  const minimum = request.minSimilarity;
+  return [...candidates].filter((candidate) => minimum === undefined || (candidate.similarity ?? 0) >= minimum);
 }
 
 type Scored = Candidate & { similarity?: number };
@@ -237,35 +325,35 @@ async function embedQuery(memory: Memory, text: string): Promise<Float32Array | 
 }
 
 /**
- * Reads the best candidates, one indexed row each. Rows of another agent (the cheap full-text page
- * holds every agent's) are skipped and the next candidates read instead, a bounded number of times.
+ * The best candidates' engrams, in rank order: those the first round trip brought are used as they
+ * are, the others read (one indexed row each). Rows gone or out of scope are skipped and the next
+ * candidates taken instead, a bounded number of times.
  */
 async function readBest(
   meter: QueryMeter,
   memory: Memory,
   request: RecallRequest,
   ranked: number[],
-): Promise<{ rows: RowidEngramRow[]; foreign: number }> {
+  known: Map<number, RowidEngramRow>,
+): Promise<RowidEngramRow[]> {
   const rows: RowidEngramRow[] = [];
   let next = 0;
-  let foreign = 0;
   const at = nowTimestamp();
   for (let round = 0; round < 3 && rows.length < request.limit && next < ranked.length; round++) {
-    const wanted = ranked.slice(next, next + Math.min(request.limit - rows.length, maxRowidsPerStatement));
+    const wanted = ranked.slice(next, next + request.limit - rows.length);
     next += wanted.length;
-    const read = (await meter.run(engramsByRowidQueries(memory.db, wanted))).flat() as RowidEngramRow[];
-    const byRowid = new Map(read.map((row) => [row.rowid, row]));
-    for (const rowid of wanted) {
-      const row = byRowid.get(rowid);
-      if (!row) continue;
-      if (!inScope(row, request)) {
-        foreign += 1;
-        continue;
+    const missing = wanted.filter((rowid) => !known.has(rowid));
+    if (missing.length > 0) {
+      for (const row of (await meter.run(engramsByRowidQueries(memory.db, missing))).flat() as RowidEngramRow[]) {
+        known.set(row.rowid, row);
       }
-      rows.push({ ...row, accessed_at: at });
+    }
+    for (const rowid of wanted) {
+      const row = known.get(rowid);
+      if (row && inScope(row, request)) rows.push({ ...row, accessed_at: at });
     }
   }
-  return { rows, foreign };
+  return rows;
 }
 
 function inScope(row: EngramRow, request: RecallRequest): boolean {
