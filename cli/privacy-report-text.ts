@@ -89,7 +89,9 @@ export function privacyReport(settings: ReportSettings): string {
     `   Each stored memory's text, for its embedding and its enrichment (truths, concepts, vibe, importance): ${
       settings.embeddingProvider === "workers-ai"
         ? "Workers AI, inside your account."
-        : `${providerLine(settings.embeddingProvider, settings).slice(2)}`
+        : settings.embeddingProvider === "hash"
+          ? "nowhere (the built-in hashing embedding; no enrichment)."
+          : `${providerLine(settings.embeddingProvider, settings).slice(2)}`
     }`,
   ];
   if (settings.yellowPages) {

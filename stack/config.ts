@@ -5,8 +5,11 @@ import { z } from "zod";
 export const llmProviders = ["workers-ai", "openai", "anthropic", "gemini", "groq"] as const;
 export type LlmProvider = (typeof llmProviders)[number];
 
-/** Providers that produce the memory's embeddings. */
-export const embeddingProviders = ["workers-ai", "openai", "gemini"] as const;
+/**
+ * Providers that produce the memory's embeddings; `hash` is the built-in hashing embedding (no model,
+ * nothing leaves the account, no enrichment, no paraphrases found).
+ */
+export const embeddingProviders = ["workers-ai", "openai", "gemini", "hash"] as const;
 export type EmbeddingProvider = (typeof embeddingProviders)[number];
 
 /** Provider API keys, each a secret config key of its own and a `secret_text` binding of the worker. */
@@ -24,9 +27,7 @@ type SecretKey = (typeof secretKeys)[number];
 /** The API token's key; it belongs to the Cloudflare provider's namespace. */
 export const apiTokenKey = "cloudflare:apiToken";
 
-const name = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, "lowercase letters, digits and '-', at most 40 characters");
+const name = z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, "lowercase letters, digits and '-', at most 40 characters");
 
 /** A JSON array as Pulumi stores it, or a comma-separated list as typed on the command line. */
 function list<T extends z.ZodType>(item: T) {
@@ -153,7 +154,9 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
   }
   const apiToken = token ?? nonEmpty(source.env.CLOUDFLARE_API_TOKEN);
   if (apiToken === undefined) {
-    problems.push(`${apiTokenKey}: is required: pulumi config set --secret ${apiTokenKey} <token> (or set CLOUDFLARE_API_TOKEN)`);
+    problems.push(
+      `${apiTokenKey}: is required: pulumi config set --secret ${apiTokenKey} <token> (or set CLOUDFLARE_API_TOKEN)`,
+    );
   }
 
   problems.push(...providerProblems(parsed, secrets));
@@ -182,8 +185,8 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
 function providerProblems(settings: Partial<Settings>, secrets: Partial<Record<SecretKey, unknown>>): string[] {
   const problems: string[] = [];
   const needsKey = (provider: LlmProvider | EmbeddingProvider) =>
-    provider !== "workers-ai" &&
-    !secrets[providerKeyNames[provider]] &&
+    provider in providerKeyNames &&
+    !secrets[providerKeyNames[provider as KeyedProvider]] &&
     !(provider === "openai" && settings.openaiBaseUrl);
   const chain = [settings.llmProvider ?? "workers-ai", ...(settings.llmFallback ?? [])];
   for (const provider of new Set(chain)) {

@@ -15,14 +15,27 @@ describe("privacy report", () => {
 
   it("with everything off names no destination but Cloudflare and the configured providers", () => {
     const report = privacyReport(
-      reportSettingsFrom({ "sos:llmProvider": "anthropic", "sos:llmFallback": ["groq"], "sos:embeddingProvider": "openai" }),
+      reportSettingsFrom({
+        "sos:llmProvider": "anthropic",
+        "sos:llmFallback": ["groq"],
+        "sos:embeddingProvider": "openai",
+      }),
     );
     expect(report).toContain("- anthropic (api.anthropic.com), with your anthropic key only.");
     expect(report).toContain("- groq (api.groq.com), with your groq key only.");
-    expect(report).toContain("for its embedding and its enrichment (truths, concepts, vibe, importance): openai (api.openai.com)");
+    expect(report).toContain(
+      "for its embedding and its enrichment (truths, concepts, vibe, importance): openai (api.openai.com)",
+    );
     expect(report).toContain("never contacted (`sos:yellowPages` is false)");
     expect(report).toContain("never sent (`sos:telemetry` is false)");
     expect(report).not.toMatch(/mumega\.com/);
+  });
+
+  it("with the hashing embedding sends memory text nowhere", () => {
+    const report = privacyReport(reportSettingsFrom({ "sos:embeddingProvider": "hash" }));
+    expect(report).toContain(
+      "for its embedding and its enrichment (truths, concepts, vibe, importance): nowhere (the built-in hashing embedding; no enrichment).",
+    );
   });
 
   it("with the opt-ins on lists every field of each payload, read from the schemas", () => {

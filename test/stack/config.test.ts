@@ -4,7 +4,10 @@ import { valueOf } from "../support/pulumi-mocks";
 
 const accountId = "0123456789abcdef0123456789abcdef";
 
-function source(values: Record<string, string>, options: { plain?: string[]; env?: Record<string, string> } = {}): ConfigSource {
+function source(
+  values: Record<string, string>,
+  options: { plain?: string[]; env?: Record<string, string> } = {},
+): ConfigSource {
   return {
     stack: "dev",
     get: (key) => values[key],
@@ -45,17 +48,25 @@ describe("stack configuration", () => {
   });
 
   it("takes the token from CLOUDFLARE_API_TOKEN when the config has none", async () => {
-    const config = parseStackConfig(source({ "sos:accountId": accountId }, { env: { CLOUDFLARE_API_TOKEN: "from-env" } }));
+    const config = parseStackConfig(
+      source({ "sos:accountId": accountId }, { env: { CLOUDFLARE_API_TOKEN: "from-env" } }),
+    );
     expect(await valueOf(config.apiToken)).toBe("from-env");
   });
 
   it("lists every problem in one error: missing account id and token, malformed value, unknown provider", () => {
-    const problems = problemsOf({ "sos:sessionTtlSeconds": "ten", "sos:llmProvider": "skynet", "sos:retainData": "maybe" });
+    const problems = problemsOf({
+      "sos:sessionTtlSeconds": "ten",
+      "sos:llmProvider": "skynet",
+      "sos:retainData": "maybe",
+    });
     expect(problems).toHaveLength(5);
     expect(problems.find((p) => p.startsWith("sos:accountId:"))).toContain("pulumi config set sos:accountId");
     expect(problems.find((p) => p.startsWith("cloudflare:apiToken:"))).toContain("CLOUDFLARE_API_TOKEN");
     expect(problems.some((p) => p.startsWith("sos:sessionTtlSeconds:"))).toBe(true);
-    expect(problems.find((p) => p.startsWith("sos:llmProvider:"))).toMatch(/workers-ai.*openai.*anthropic.*gemini.*groq/);
+    expect(problems.find((p) => p.startsWith("sos:llmProvider:"))).toMatch(
+      /workers-ai.*openai.*anthropic.*gemini.*groq/,
+    );
     expect(problems.some((p) => p.startsWith("sos:retainData:"))).toBe(true);
   });
 
@@ -83,7 +94,9 @@ describe("stack configuration", () => {
       expect.arrayContaining([
         expect.stringMatching(/^sos:allowedOrigins\.1: an origin/),
         expect.stringMatching(/^sos:sessionTtlSeconds:/),
-        expect.stringMatching(/^sos:openaiApiKey: must be stored as a secret: pulumi config set --secret sos:openaiApiKey/),
+        expect.stringMatching(
+          /^sos:openaiApiKey: must be stored as a secret: pulumi config set --secret sos:openaiApiKey/,
+        ),
         "sos:agentKey: must be at least 32 characters long",
         "sos:anthropicApiKey: is required because anthropic is in llmProvider/llmFallback",
         "sos:groqApiKey: is required because groq is in llmProvider/llmFallback",
@@ -111,6 +124,18 @@ describe("stack configuration", () => {
       }),
     );
     expect(config.openaiBaseUrl).toBe("http://localhost:11434/v1");
+  });
+
+  it("takes the built-in hashing embedding without any key, and refuses an unknown one", () => {
+    const config = parseStackConfig(
+      source({ "sos:accountId": accountId, "cloudflare:apiToken": "t", "sos:embeddingProvider": "hash" }),
+    );
+    expect(config.embeddingProvider).toBe("hash");
+    expect(
+      problemsOf({ "sos:accountId": accountId, "cloudflare:apiToken": "t", "sos:embeddingProvider": "hashing" }).join(
+        "\n",
+      ),
+    ).toContain("sos:embeddingProvider");
   });
 
   it("derives the default prefix from the stack name within Cloudflare's naming rules", () => {
