@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { captureEgress, type Egress } from "../support/egress";
+import { beforeEach, describe, expect, it } from "vitest";
 import {
   fail,
   hang,
@@ -9,6 +8,7 @@ import {
   type FakeVendors,
   type VendorName,
 } from "../support/fake-vendors";
+import { useFakeVendors } from "../support/use-fake-vendors";
 import { useWorker } from "../support/worker-harness";
 
 const keys = {
@@ -18,16 +18,7 @@ const keys = {
   groq: "gsk_groq_test_key_000004",
 };
 
-let vendors: FakeVendors;
-let egress: Egress;
-
-beforeAll(async () => {
-  vendors = await startFakeVendors();
-  egress = captureEgress(vendors);
-});
-afterAll(async () => {
-  await vendors.close();
-});
+const { vendors, egress } = useFakeVendors();
 
 const harness = useWorker(
   {
@@ -43,17 +34,17 @@ const harness = useWorker(
     GROQ_API_KEY: keys.groq,
   },
   () => ({
-    outbound: (request) => egress.outbound(request),
+    outbound: (request) => egress().outbound(request),
     workersAiStandIn: {
       script: workersAiStandInScript,
-      bindings: { FAKE_WORKERS_AI_URL: vendors["workers-ai"].baseURL },
+      bindings: { FAKE_WORKERS_AI_URL: vendors()["workers-ai"].baseURL },
     },
   }),
 );
 
 beforeEach(() => {
-  vendors.reset();
-  egress.reset();
+  vendors().reset();
+  egress().reset();
 });
 
 interface SseEvent {
@@ -87,11 +78,11 @@ describe("POST /api/chat, each provider", () => {
         usage: { input_tokens: expect.any(Number), output_tokens: expect.any(Number) },
       });
       expect(response.body.model).toEqual(expect.any(String));
-      expect(vendors[provider].requests).toHaveLength(1);
+      expect(vendors()[provider].requests).toHaveLength(1);
     });
 
     it(`${provider}: streams tokens, then a done event`, async () => {
-      vendors[provider].script(reply(["Hel", "lo ", "there"], { usage: { inputTokens: 7, outputTokens: 3 } }));
+      vendors()[provider].script(reply(["Hel", "lo ", "there"], { usage: { inputTokens: 7, outputTokens: 3 } }));
       const response = await harness.request("POST", "/api/chat", { message: "stream please", provider, stream: true });
       expect(response.status).toBe(200);
       expect(response.headers.get("content-type")).toContain("text/event-stream");
@@ -109,50 +100,65 @@ describe("POST /api/chat, each provider", () => {
 describe("POST /api/chat, each provider's errors", () => {
   for (const provider of providers) {
     it(`${provider}: a refused request is a 502 naming ${provider}, never retried elsewhere`, async () => {
-      vendors[provider].script(fail(400, "this model does not exist"));
+      vendors()[provider].script(fail(400, "this model does not exist"));
       const response = await harness.request("POST", "/api/chat", { message: "hi", provider });
       expect(response.status, response.text).toBe(502);
       expect(response.body.error.code).toBe("provider_error");
       expect(response.body.error.message).toContain(`${provider}:`);
       for (const key of Object.values(keys)) expect(response.text).not.toContain(key);
-      expect(vendors.requests().map((request) => request.vendor)).toEqual([provider]);
+      expect(
+        vendors()
+          .requests()
+          .map((request) => request.vendor),
+      ).toEqual([provider]);
     });
 
     it(`${provider}: a rate limit moves on to the next provider`, async () => {
-      vendors[provider].script(fail(429));
+      vendors()[provider].script(fail(429));
       const response = await harness.request("POST", "/api/chat", { message: "hi", provider });
       expect(response.status, response.text).toBe(200);
       expect(response.body.provider).not.toBe(provider);
-      expect(vendors.requests()[0]!.vendor).toBe(provider);
+      expect(vendors().requests()[0]!.vendor).toBe(provider);
     });
   }
 });
 
 describe("POST /api/chat, failures and fallback", () => {
   it("falls back in order on 429, 500 and a timeout, and says who answered", async () => {
-    vendors.openai.script(fail(429));
-    vendors.anthropic.script(fail(500));
-    vendors.gemini.script(hang());
+    vendors().openai.script(fail(429));
+    vendors().anthropic.script(fail(500));
+    vendors().gemini.script(hang());
     const response = await harness.request("POST", "/api/chat", { message: "anyone there?" });
     expect(response.status, response.text).toBe(200);
     expect(response.body.provider).toBe("groq");
-    expect(vendors.requests().map((request) => request.vendor)).toEqual(["openai", "anthropic", "gemini", "groq"]);
+    expect(
+      vendors()
+        .requests()
+        .map((request) => request.vendor),
+    ).toEqual(["openai", "anthropic", "gemini", "groq"]);
   });
 
   it("does not retry an auth error: a 502 naming the provider and the cause, without the key", async () => {
-    vendors.openai.script(fail(401, `Incorrect API key provided: ${keys.openai}`));
+    vendors().openai.script(fail(401, `Incorrect API key provided: ${keys.openai}`));
     const response = await harness.request("POST", "/api/chat", { message: "hi" });
     expect(response.status).toBe(502);
     expect(response.body.error.code).toBe("provider_error");
     expect(response.body.error.message).toMatch(/openai/);
     expect(response.body.error.message).toMatch(/Incorrect API key/);
     expect(response.text).not.toContain(keys.openai);
-    expect(vendors.requests().map((request) => request.vendor)).toEqual(["openai"]);
+    expect(
+      vendors()
+        .requests()
+        .map((request) => request.vendor),
+    ).toEqual(["openai"]);
   });
 
   it("keeps the user's message in the session when every model fails", async () => {
-    for (const provider of providers) vendors[provider].script(fail(503));
-    const response = await harness.request("POST", "/api/chat", { message: "remember me", session_id: "failing-session" });
+    for (const provider of providers) vendors()[provider].script(fail(503));
+    const response = await harness.request("POST", "/api/chat", {
+      message: "remember me",
+      session_id: "failing-session",
+    });
     expect(response.status).toBe(502);
     const session = await harness.request("GET", "/api/sessions/failing-session");
     expect(session.status).toBe(200);
@@ -166,7 +172,7 @@ describe("POST /api/chat, failures and fallback", () => {
   });
 
   it("reports a model error during a stream as an error event", async () => {
-    for (const provider of providers) vendors[provider].script(fail(400, "model not found"));
+    for (const provider of providers) vendors()[provider].script(fail(400, "model not found"));
     const response = await harness.request("POST", "/api/chat", { message: "x", stream: true });
     const events = parseSse(response.text);
     expect(events.map((event) => event.event)).toEqual(["error"]);
@@ -183,12 +189,12 @@ describe("POST /api/chat, memory and session in the loop", () => {
     const first = await harness.request("POST", "/api/chat", { message: "What is my cat called?", session_id: "loop" });
     expect(first.status).toBe(200);
     expect(first.body.memories).toContain(stored.body.id);
-    const firstPrompt = JSON.stringify(vendors.openai.requests[0]!.body);
+    const firstPrompt = JSON.stringify(vendors().openai.requests[0]!.body);
     expect(firstPrompt).toMatch(/<memories>.*Miso.*<\/memories>/);
 
     const second = await harness.request("POST", "/api/chat", { message: "And how old is she?", session_id: "loop" });
     expect(second.status).toBe(200);
-    const messages = (vendors.openai.requests[1]!.body as { messages: { role: string; content: string }[] }).messages;
+    const messages = (vendors().openai.requests[1]!.body as { messages: { role: string; content: string }[] }).messages;
     expect(messages.slice(1).map((message) => [message.role, message.content])).toEqual([
       ["user", "What is my cat called?"],
       ["assistant", first.body.reply],
@@ -212,10 +218,10 @@ describe("POST /api/chat, memory and session in the loop", () => {
       const response = await harness.request("POST", "/api/chat", { message: "hi", provider });
       expect(response.status).toBe(200);
     }
-    expect(egress.hosts().sort()).toEqual(
+    expect(egress().hosts().sort()).toEqual(
       ["api.anthropic.com", "api.groq.com", "api.openai.com", "generativelanguage.googleapis.com"].sort(),
     );
-    for (const entry of egress.log) {
+    for (const entry of egress().log) {
       const credentials = `${entry.authorization ?? ""} ${entry.apiKeyHeader ?? ""}`;
       const own = {
         "api.openai.com": keys.openai,
@@ -237,7 +243,7 @@ describe("POST /api/chat, memory and session in the loop", () => {
     await harness.request("GET", "/api/export");
     await harness.request("POST", "/memory/store", { text: "prototype store" });
     await harness.request("POST", "/store", { agent: "test-agent", text: "mirror store" });
-    expect(egress.log).toEqual([]);
+    expect(egress().log).toEqual([]);
   });
 
   it("answers the SOS prototype's POST /chat with its envelope", async () => {
@@ -257,7 +263,9 @@ describe("GET /api/providers", () => {
   it("lists the providers with whether each is configured", async () => {
     const response = await harness.request("GET", "/api/providers");
     expect(response.status).toBe(200);
-    expect(response.body.providers.map((entry: { name: string; configured: boolean }) => [entry.name, entry.configured])).toEqual([
+    expect(
+      response.body.providers.map((entry: { name: string; configured: boolean }) => [entry.name, entry.configured]),
+    ).toEqual([
       ["workers-ai", true],
       ["openai", true],
       ["anthropic", true],

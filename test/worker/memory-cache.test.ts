@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { captureEgress, type Egress } from "../support/egress";
-import { embed, startFakeVendors, type FakeVendors } from "../support/fake-vendors";
+import { beforeEach, describe, expect, it } from "vitest";
+import { embed } from "../support/fake-vendors";
+import { useFakeVendors } from "../support/use-fake-vendors";
 import { useWorker } from "../support/worker-harness";
 import { basis, mix } from "./memory-support";
 
@@ -9,27 +9,18 @@ import { basis, mix } from "./memory-support";
  * each search reuses what the previous one loaded. A search reports whether the cached vectors were
  * current (`warm`), patched from the change log (`synced`) or loaded (`cold`), and the D1 rows it read.
  */
-let vendors: FakeVendors;
-let egress: Egress;
-
-beforeAll(async () => {
-  vendors = await startFakeVendors();
-  egress = captureEgress(vendors);
-});
-afterAll(async () => {
-  await vendors.close();
-});
+const { vendors, egress } = useFakeVendors();
 
 const harness = useWorker({ EMBEDDING_PROVIDER: "openai", OPENAI_API_KEY: "sk-cache-test-0001" }, () => ({
-  outbound: (request) => egress.outbound(request),
+  outbound: (request) => egress().outbound(request),
 }));
 
 beforeEach(() => {
-  vendors.reset();
+  vendors().reset();
 });
 
 async function store(text: string, vector: number[]): Promise<string> {
-  vendors.openai.script(embed([vector]));
+  vendors().openai.script(embed([vector]));
   const response = await harness.request("POST", "/api/memories", { text, core_concepts: ["cache"] });
   expect(response.status, response.text).toBe(201);
   return response.body.id;
@@ -45,7 +36,7 @@ interface Found {
 }
 
 async function search(query: string, vector: number[], limit = 5): Promise<Found> {
-  vendors.openai.script(embed([vector]));
+  vendors().openai.script(embed([vector]));
   const response = await harness.request("POST", "/api/memories/search", { query, limit });
   expect(response.status, response.text).toBe(200);
   const results = response.body.results as { id: string; score: number; similarity: number | null }[];

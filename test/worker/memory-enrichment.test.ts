@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { captureEgress, type Egress } from "../support/egress";
-import { embed, fail, reply, startFakeVendors, type FakeVendors } from "../support/fake-vendors";
+import { beforeEach, describe, expect, it } from "vitest";
+import { embed, fail, reply } from "../support/fake-vendors";
+import { useFakeVendors } from "../support/use-fake-vendors";
 import { useWorker } from "../support/worker-harness";
 import { basis, waitFor } from "./memory-support";
 
@@ -8,32 +8,23 @@ import { basis, waitFor } from "./memory-support";
  * Enrichment by the embedding provider's model (OpenAI here, faked). Each store makes one embeddings
  * call and then, in the background, up to two generate calls; the scripts follow that order.
  */
-let vendors: FakeVendors;
-let egress: Egress;
-
-beforeAll(async () => {
-  vendors = await startFakeVendors();
-  egress = captureEgress(vendors);
-});
-afterAll(async () => {
-  await vendors.close();
-});
+const { vendors, egress } = useFakeVendors();
 
 const harness = useWorker(
   { EMBEDDING_PROVIDER: "openai", OPENAI_API_KEY: "sk-enrichment-test-0001", LLM_PROVIDER: "openai" },
-  () => ({ outbound: (request) => egress.outbound(request) }),
+  () => ({ outbound: (request) => egress().outbound(request) }),
 );
 
 beforeEach(() => {
-  vendors.reset();
+  vendors().reset();
 });
 
-const generateCalls = () => vendors.openai.requests.filter((request) => request.path === "/v1/chat/completions");
+const generateCalls = () => vendors().openai.requests.filter((request) => request.path === "/v1/chat/completions");
 
 /** Waits until the background work of the last store has answered `count` generate calls. */
 async function settled(count: number) {
   await waitFor(
-    async () => generateCalls().length >= count && vendors.openai.requests.every((r) => r.outcome !== "open"),
+    async () => generateCalls().length >= count && vendors().openai.requests.every((r) => r.outcome !== "open"),
     `${count} enrichment call(s)`,
   );
   // The write after the last answer.
@@ -53,7 +44,7 @@ const extraction = {
 
 describe("enrichment after a store without truths and concepts", () => {
   it("stores the model's valid JSON: truths, concepts, vibe and importance", async () => {
-    vendors.openai.script(embed([basis(0)]), reply("```json\n" + JSON.stringify(extraction) + "\n```"));
+    vendors().openai.script(embed([basis(0)]), reply("```json\n" + JSON.stringify(extraction) + "\n```"));
     const stored = await harness.request("POST", "/api/memories", { text: "My sister moved to Lisbon last spring." });
     expect(stored.status).toBe(201);
     await settled(1);
@@ -68,13 +59,13 @@ describe("enrichment after a store without truths and concepts", () => {
     expect(body.messages[1]!.content).toBe("<memory>\nMy sister moved to Lisbon last spring.\n</memory>");
 
     // The concepts are searchable as full text.
-    vendors.openai.script(embed([basis(7)]));
+    vendors().openai.script(embed([basis(7)]));
     const found = await harness.request("POST", "/api/memories/search", { query: "Lisbon" });
     expect(found.body.results.map((result: { id: string }) => result.id)).toEqual([stored.body.id]);
   });
 
   it("keeps the importance and vibe the store gave", async () => {
-    vendors.openai.script(embed([basis(1)]), reply(JSON.stringify(extraction)));
+    vendors().openai.script(embed([basis(1)]), reply(JSON.stringify(extraction)));
     const stored = await harness.request("POST", "/api/memories", {
       text: "Lunch with the team on Friday.",
       importance: 0.2,
@@ -89,7 +80,7 @@ describe("enrichment after a store without truths and concepts", () => {
   });
 
   it("leaves the engram as it was after invalid JSON, tried twice and no more", async () => {
-    vendors.openai.script(
+    vendors().openai.script(
       embed([basis(2)]),
       reply("Sure! Here are the facts you wanted."),
       reply('{"core_concepts": "x"}'),
@@ -102,7 +93,7 @@ describe("enrichment after a store without truths and concepts", () => {
   });
 
   it("leaves the engram as it was after vendor errors, tried twice and no more", async () => {
-    vendors.openai.script(embed([basis(3)]), fail(500), fail(429));
+    vendors().openai.script(embed([basis(3)]), fail(500), fail(429));
     const stored = await harness.request("POST", "/api/memories", { text: "Car insurance renews in June." });
     await settled(2);
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -111,14 +102,14 @@ describe("enrichment after a store without truths and concepts", () => {
   });
 
   it("does not run when the store brought concepts or truths", async () => {
-    vendors.openai.script(embed([basis(4)]));
+    vendors().openai.script(embed([basis(4)]));
     await harness.request("POST", "/api/memories", { text: "Plants need water.", epistemic_truths: ["they do"] });
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(generateCalls()).toHaveLength(0);
   });
 
   it("runs after the prototype's and Mirror's stores too", async () => {
-    vendors.openai.script(embed([basis(5)]), reply(JSON.stringify(extraction)));
+    vendors().openai.script(embed([basis(5)]), reply(JSON.stringify(extraction)));
     const sos = await harness.request("POST", "/memory/store", { text: "Prototype-style memory about Lisbon trips." });
     await settled(1);
     const row = await (
@@ -129,8 +120,8 @@ describe("enrichment after a store without truths and concepts", () => {
       .first();
     expect(row).toEqual({ core_concepts: '["sister","Lisbon"]', affective_vibe: "Warm" });
 
-    vendors.reset();
-    vendors.openai.script(embed([basis(6)]), reply(JSON.stringify(extraction)));
+    vendors().reset();
+    vendors().openai.script(embed([basis(6)]), reply(JSON.stringify(extraction)));
     await harness.request("POST", "/store", { agent: "river", context_id: "m-1", text: "Mirror-style memory." });
     await settled(1);
     const mirror = await (
@@ -144,7 +135,7 @@ describe("enrichment after a store without truths and concepts", () => {
 
 describe("enrichment after a chat exchange", () => {
   it("enriches the stored exchange from the exchange alone", async () => {
-    vendors.openai.script(
+    vendors().openai.script(
       embed([basis(7)]), // the message, for recall
       reply("Lisbon is lovely in spring."), // the chat's answer
       embed([[0.5, 0.5, 0.5, 0.5, 0, 0, 0, 0]]), // the exchange, stored

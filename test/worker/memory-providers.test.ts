@@ -1,20 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { captureEgress, type Egress } from "../support/egress";
-import { embed, startFakeVendors, workersAiStandInScript, type FakeVendors } from "../support/fake-vendors";
+import { describe, expect, it } from "vitest";
+import { embed, workersAiStandInScript } from "../support/fake-vendors";
+import { useFakeVendors } from "../support/use-fake-vendors";
 import { useWorker } from "../support/worker-harness";
 import { basis, mix, vectorRows } from "./memory-support";
 
 /** Each embedding provider stores its vectors under its model's name; without one, the hashing embedding. */
-let vendors: FakeVendors;
-let egress: Egress;
-
-beforeAll(async () => {
-  vendors = await startFakeVendors();
-  egress = captureEgress(vendors);
-});
-afterAll(async () => {
-  await vendors.close();
-});
+const { vendors, egress } = useFakeVendors();
 
 type Harness = ReturnType<typeof useWorker>;
 
@@ -33,49 +24,49 @@ async function storeAndFind(harness: Harness, script: (vector: number[]) => void
 
 describe("EMBEDDING_PROVIDER=workers-ai (the AI binding)", () => {
   const harness = useWorker({ EMBEDDING_PROVIDER: "workers-ai" }, () => ({
-    outbound: (request) => egress.outbound(request),
+    outbound: (request) => egress().outbound(request),
     workersAiStandIn: {
       script: workersAiStandInScript,
-      bindings: { FAKE_WORKERS_AI_URL: vendors["workers-ai"].baseURL },
+      bindings: { FAKE_WORKERS_AI_URL: vendors()["workers-ai"].baseURL },
     },
   }));
 
   it("embeds with @cf/baai/bge-base-en-v1.5 through the binding, contacting no host", async () => {
-    egress.reset();
-    const { stored, found } = await storeAndFind(harness, (vector) => vendors["workers-ai"].script(embed([vector])));
+    egress().reset();
+    const { stored, found } = await storeAndFind(harness, (vector) => vendors()["workers-ai"].script(embed([vector])));
     expect(found.body.embedding_model).toBe("@cf/baai/bge-base-en-v1.5");
     expect(found.body.results.map((result: { id: string }) => result.id)).toEqual([stored.body.id]);
     expect((await vectorRows(await harness.d1()))[0]).toMatchObject({ model: "@cf/baai/bge-base-en-v1.5", dims: 8 });
-    const calls = vendors["workers-ai"].requests.map(
+    const calls = vendors()["workers-ai"].requests.map(
       (request) => request.body as { model: string; inputs: { text?: string[] } },
     );
     expect(calls[0]).toEqual({ model: "@cf/baai/bge-base-en-v1.5", inputs: { text: ["The cat is called Miso."] } });
-    expect(egress.log).toEqual([]);
+    expect(egress().log).toEqual([]);
   });
 });
 
 describe("EMBEDDING_PROVIDER=gemini", () => {
   const harness = useWorker({ EMBEDDING_PROVIDER: "gemini", GEMINI_API_KEY: "AIza-memory-test-0001" }, () => ({
-    outbound: (request) => egress.outbound(request),
+    outbound: (request) => egress().outbound(request),
   }));
 
   it("embeds with gemini-embedding-001, the key to Gemini only", async () => {
-    egress.reset();
-    const { stored, found } = await storeAndFind(harness, (vector) => vendors.gemini.script(embed([vector])));
+    egress().reset();
+    const { stored, found } = await storeAndFind(harness, (vector) => vendors().gemini.script(embed([vector])));
     expect(found.body.embedding_model).toBe("gemini-embedding-001");
     expect(found.body.results.map((result: { id: string }) => result.id)).toEqual([stored.body.id]);
     expect((await vectorRows(await harness.d1()))[0]).toMatchObject({ model: "gemini-embedding-001", dims: 8 });
-    expect(egress.hosts()).toEqual(["generativelanguage.googleapis.com"]);
+    expect(egress().hosts()).toEqual(["generativelanguage.googleapis.com"]);
   });
 });
 
 describe("no embedding provider reachable (a local run without keys)", () => {
   const harness = useWorker({ EMBEDDING_PROVIDER: "workers-ai" }, () => ({
-    outbound: (request) => egress.outbound(request),
+    outbound: (request) => egress().outbound(request),
   }));
 
   it("uses the built-in hashing embedding, labelled sos-hash-v1, and contacts no host", async () => {
-    egress.reset();
+    egress().reset();
     const stored = await harness.request("POST", "/api/memories", { text: "Drinks green tea every morning" });
     const found = await harness.request("POST", "/api/memories/search", { query: "drinking tea" });
     expect(found.body.embedding_model).toBe("sos-hash-v1");
@@ -87,6 +78,6 @@ describe("no embedding provider reachable (a local run without keys)", () => {
       bits_bytes: 64,
       q8_bytes: 512,
     });
-    expect(egress.log).toEqual([]);
+    expect(egress().log).toEqual([]);
   });
 });

@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalWorker, type LocalWorker, type WorkerVars } from "../../cli/local-worker";
-import { captureEgress, type Egress } from "../support/egress";
-import { defaultEmbedding, embed, startFakeVendors, type FakeVendors } from "../support/fake-vendors";
+import { defaultEmbedding, embed } from "../support/fake-vendors";
+import { useFakeVendors } from "../support/use-fake-vendors";
 import { defaultTestVars, deployedBase, testAgentKey } from "../support/worker-harness";
 import { vectorRows, waitFor } from "./memory-support";
 
@@ -18,18 +18,14 @@ const count = 40;
 const texts = Array.from({ length: count }, (_, index) => `Engram number ${index} mentions the token tok${index}x`);
 
 let dir: string;
-let vendors: FakeVendors;
-let egress: Egress;
+const { vendors, egress } = useFakeVendors();
 let worker: LocalWorker | undefined;
 
-beforeAll(async () => {
+beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), "sos-reembed-"));
-  vendors = await startFakeVendors();
-  egress = captureEgress(vendors);
 });
 afterAll(async () => {
   await worker?.close();
-  await vendors.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -38,7 +34,7 @@ async function start(vars: Partial<WorkerVars>): Promise<LocalWorker> {
   worker = await startLocalWorker({
     vars: { ...defaultTestVars, ...vars },
     persistDir: dir,
-    outbound: (request) => egress.outbound(request),
+    outbound: (request) => egress().outbound(request),
   });
   return worker;
 }
@@ -62,7 +58,7 @@ async function models(): Promise<Record<string, number>> {
 const ids: string[] = [];
 
 async function searchFor(index: number) {
-  vendors.openai.script(embed([defaultEmbedding(texts[index]!)]));
+  vendors().openai.script(embed([defaultEmbedding(texts[index]!)]));
   const response = await request("POST", "/api/memories/search", { query: "qqq", limit: 50 });
   expect(response.status).toBe(200);
   return response.body as { results: { id: string; similarity: number }[]; embedding_model: string };
@@ -92,7 +88,7 @@ describe("changing the embedding model", () => {
       return counts["text-embedding-3-small"] === 32 ? counts : undefined;
     }, "the first batch");
     expect(after).toEqual({ "text-embedding-3-small": 32, "sos-hash-v1": count - 32 });
-    const calls = vendors.openai.requests.filter((r) => (r.body as { input?: unknown[] }).input?.length === 32);
+    const calls = vendors().openai.requests.filter((r) => (r.body as { input?: unknown[] }).input?.length === 32);
     expect(calls).toHaveLength(1);
   });
 

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { captureEgress, type Egress } from "../support/egress";
-import { embed, fail, startFakeVendors, type FakeVendors } from "../support/fake-vendors";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { embed, fail } from "../support/fake-vendors";
+import { useFakeVendors } from "../support/use-fake-vendors";
 import { useWorker } from "../support/worker-harness";
 import { basis, mix, vectorRows, waitFor } from "./memory-support";
 
@@ -10,34 +10,25 @@ import { basis, mix, vectorRows, waitFor } from "./memory-support";
  * Stores carry core_concepts, so no enrichment call takes a script meant for an embedding.
  */
 const key = "sk-openai-memory-test-0001";
-let vendors: FakeVendors;
-let egress: Egress;
-
-beforeAll(async () => {
-  vendors = await startFakeVendors();
-  egress = captureEgress(vendors);
-});
-afterAll(async () => {
-  await vendors.close();
-});
+const { vendors, egress } = useFakeVendors();
 
 const harness = useWorker({ EMBEDDING_PROVIDER: "openai", OPENAI_API_KEY: key, LLM_PROVIDER: "openai" }, () => ({
-  outbound: (request) => egress.outbound(request),
+  outbound: (request) => egress().outbound(request),
 }));
 
 beforeEach(() => {
-  vendors.reset();
+  vendors().reset();
 });
 
 async function store(text: string, vector: number[], extra: Record<string, unknown> = {}) {
-  vendors.openai.script(embed([vector]));
+  vendors().openai.script(embed([vector]));
   const response = await harness.request("POST", "/api/memories", { text, core_concepts: ["test"], ...extra });
   expect([200, 201], response.text).toContain(response.status);
   return response;
 }
 
 async function search(query: string, vector: number[], extra: Record<string, unknown> = {}) {
-  vendors.openai.script(embed([vector]));
+  vendors().openai.script(embed([vector]));
   const response = await harness.request("POST", "/api/memories/search", { query, ...extra });
   expect(response.status, response.text).toBe(200);
   return response.body as {
@@ -115,7 +106,7 @@ describe("near-duplicates", () => {
 
 describe("embedding failures", () => {
   it("store the engram without a vector, found by full text, and embed it again in the background", async () => {
-    vendors.openai.script(fail(500));
+    vendors().openai.script(fail(500));
     const response = await harness.request("POST", "/api/memories", {
       text: "Parcel locker code 4471",
       core_concepts: ["x"],
@@ -131,7 +122,7 @@ describe("embedding failures", () => {
   });
 
   it("answers a search by full text when the query cannot be embedded", async () => {
-    vendors.openai.script(fail(503));
+    vendors().openai.script(fail(503));
     const response = await harness.request("POST", "/api/memories/search", { query: "parcel locker" });
     expect(response.status).toBe(200);
     expect(response.body.results.map((result: { text: string }) => result.text)).toEqual(["Parcel locker code 4471"]);
@@ -140,8 +131,8 @@ describe("embedding failures", () => {
 
 describe("egress", () => {
   it("sends the text to the embedding provider only, with its own key", () => {
-    expect(egress.hosts()).toEqual(["api.openai.com"]);
-    for (const entry of egress.log) {
+    expect(egress().hosts()).toEqual(["api.openai.com"]);
+    for (const entry of egress().log) {
       expect(entry.path).toBe("/v1/embeddings");
       expect(entry.authorization).toBe(`Bearer ${key}`);
     }

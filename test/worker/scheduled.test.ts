@@ -83,7 +83,9 @@ describe("scheduled: listing on, coherence not shared", () => {
   const harness = useWorker({ ...listingVars, SHARE_COHERENCE: "false" }, () => ({ outbound }));
   it("sends the heartbeat with a null coherence", async () => {
     const requests = await runCron(harness);
-    expect(requests.map((request) => request.body)).toEqual([{ agent_id: "test-agent", uv_public: { coherence: null } }]);
+    expect(requests.map((request) => request.body)).toEqual([
+      { agent_id: "test-agent", uv_public: { coherence: null } },
+    ]);
   });
 });
 
