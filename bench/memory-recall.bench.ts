@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { Miniflare } from "miniflare";
 import { applyLocalMigrations } from "../cli/local-d1";
+import { workerdBuildOptions } from "../stack/bundle";
 import { projectRoot } from "../stack/paths";
 import { compatibilityDate, compatibilityFlags } from "../stack/sos-stack";
 import { bytesOf, packVector } from "../worker/memory/vector-codec";
@@ -44,15 +45,9 @@ const model = "bench-768";
 
 function bundleBenchWorker(): string {
   const result = buildSync({
+    ...workerdBuildOptions,
     absWorkingDir: projectRoot,
     entryPoints: ["bench/memory-recall-worker.ts"],
-    bundle: true,
-    write: false,
-    platform: "browser",
-    format: "esm",
-    target: "es2022",
-    conditions: ["workerd", "worker", "browser"],
-    mainFields: ["browser", "module", "main"],
     logLevel: "silent",
   });
   return result.outputFiles[0]!.text;

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { buildSync } from "esbuild";
+import { buildSync, type BuildOptions } from "esbuild";
 import { projectRoot, workerBundleFile } from "./paths";
 
 export interface WorkerBundle {
@@ -11,6 +11,17 @@ export interface WorkerBundle {
   sha256: string;
 }
 
+/** esbuild's options for a module workerd runs (the benchmark's workers use them too). */
+export const workerdBuildOptions = {
+  bundle: true,
+  write: false,
+  platform: "browser",
+  format: "esm",
+  target: "es2022",
+  conditions: ["workerd", "worker", "browser"],
+  mainFields: ["browser", "module", "main"],
+} satisfies BuildOptions;
+
 /**
  * Bundles worker/index.ts the way the deployment runs it. `browser` is the platform because the
  * Anthropic SDK drops its Node imports only under it; the workerd/worker conditions pick each
@@ -19,15 +30,9 @@ export interface WorkerBundle {
  */
 export function bundleWorker(root: string = projectRoot): WorkerBundle {
   const result = buildSync({
+    ...workerdBuildOptions,
     absWorkingDir: root,
     entryPoints: ["worker/index.ts"],
-    bundle: true,
-    write: false,
-    platform: "browser",
-    format: "esm",
-    target: "es2022",
-    conditions: ["workerd", "worker", "browser"],
-    mainFields: ["browser", "module", "main"],
     minify: true,
     legalComments: "none",
     sourcemap: false,
