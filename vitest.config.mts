@@ -1,6 +1,22 @@
-import { defineConfig } from "vitest/config";
+import { readFileSync } from "node:fs";
+import { defineConfig, type Plugin } from "vitest/config";
+
+/**
+ * Worker code imports WebAssembly as `import module from "./x.wasm"`, which workerd hands over
+ * compiled; tests that run that code in Node get the same: the committed binary, compiled.
+ */
+const compiledWasm: Plugin = {
+  name: "compiled-wasm",
+  enforce: "pre",
+  load(id) {
+    if (!id.endsWith(".wasm")) return undefined;
+    const bytes = [...readFileSync(id)].join(",");
+    return `export default new WebAssembly.Module(new Uint8Array([${bytes}]));`;
+  },
+};
 
 export default defineConfig({
+  plugins: [compiledWasm],
   test: {
     include: ["test/**/*.test.ts"],
     environment: "node",

@@ -1,12 +1,11 @@
 import Database from "better-sqlite3";
-import { buildSync } from "esbuild";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { Miniflare } from "miniflare";
 import { applyLocalMigrations } from "../cli/local-d1";
-import { workerdBuildOptions } from "../stack/bundle";
-import { projectRoot } from "../stack/paths";
+import { miniflareModules } from "../cli/local-worker";
+import { bundleModule, type WorkerBundle } from "../stack/bundle";
 import { compatibilityDate, compatibilityFlags } from "../stack/sos-stack";
 import { bytesOf, packVector } from "../worker/memory/vector-codec";
 import {
@@ -43,19 +42,9 @@ const rounds: Record<number, { warm: number; cold: number; naive: number }> = {
 };
 const model = "bench-768";
 
-function bundleBenchWorker(): string {
-  const result = buildSync({
-    ...workerdBuildOptions,
-    absWorkingDir: projectRoot,
-    entryPoints: ["bench/memory-recall-worker.ts"],
-    logLevel: "silent",
-  });
-  return result.outputFiles[0]!.text;
-}
-
-function startBenchWorker(code: string, persist: string | false): Miniflare {
+function startBenchWorker(bundle: WorkerBundle, persist: string | false): Miniflare {
   return new Miniflare({
-    modules: [{ type: "ESModule", path: "worker.js", contents: code }],
+    modules: miniflareModules(bundle),
     compatibilityDate,
     compatibilityFlags,
     d1Databases: { DB: "bench-memory" },
@@ -156,10 +145,10 @@ function dot(a: Float32Array, b: Float32Array): number {
   return sum;
 }
 
-async function latency(code: string): Promise<void> {
+async function latency(bundle: WorkerBundle): Promise<void> {
   const persist = mkdtempSync(path.join(tmpdir(), "sos-bench-memory-"));
   try {
-    let worker = startBenchWorker(code, persist);
+    let worker = startBenchWorker(bundle, persist);
     await applyLocalMigrations(await worker.getD1Database("DB"));
     await worker.dispose();
 
@@ -180,7 +169,7 @@ async function latency(code: string): Promise<void> {
       seed(d1File(persist), engrams.slice(0, size), seeded, rowids);
       seeded = size;
       const seedSeconds = (performance.now() - started) / 1000;
-      worker = startBenchWorker(code, persist);
+      worker = startBenchWorker(bundle, persist);
       const queries = Array.from({ length: 200 }, () => syntheticQuery(engrams[Math.floor(next() * size)]!, next));
       const recallOnce = (round: number, cold: boolean) => {
         const query = queries[round % queries.length]!;
@@ -254,8 +243,8 @@ async function latency(code: string): Promise<void> {
   }
 }
 
-async function quality(code: string): Promise<void> {
-  const worker = startBenchWorker(code, false);
+async function quality(bundle: WorkerBundle): Promise<void> {
+  const worker = startBenchWorker(bundle, false);
   try {
     await applyLocalMigrations(await worker.getD1Database("DB"));
     const stored = await call<{ ids: string[] }>(worker, "/remember", { agent, texts: conversationMemories });
@@ -298,7 +287,7 @@ async function quality(code: string): Promise<void> {
 }
 
 export default async function memoryRecall(): Promise<void> {
-  const code = bundleBenchWorker();
-  await latency(code);
-  await quality(code);
+  const bundle = bundleModule("bench/memory-recall-worker.ts");
+  await latency(bundle);
+  await quality(bundle);
 }

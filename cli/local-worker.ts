@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import { Miniflare, type Request as MiniflareRequest, type Response as MiniflareResponse } from "miniflare";
 import type { Env } from "../worker/env";
-import { bundleWorker } from "../stack/bundle";
+import { bundleWorker, type WorkerBundle } from "../stack/bundle";
 import { compatibilityDate, compatibilityFlags } from "../stack/sos-stack";
 import { applyLocalMigrations } from "./local-d1";
 
@@ -57,7 +57,7 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
     workers: [
       {
         name: "sos",
-        modules: [{ type: "ESModule", path: "worker.js", contents: bundle.code }],
+        modules: miniflareModules(bundle),
         compatibilityDate,
         compatibilityFlags,
         d1Databases: { DB: "sos-local-memory" },
@@ -80,4 +80,12 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
     await miniflare.dispose();
     throw error;
   }
+}
+
+/** A bundle as miniflare's modules: worker.js and, beside it, each WebAssembly module it imports. */
+export function miniflareModules(bundle: WorkerBundle) {
+  return [
+    { type: "ESModule" as const, path: "worker.js", contents: bundle.code },
+    ...bundle.wasm.map((module) => ({ type: "CompiledWasm" as const, path: module.name, contents: module.bytes })),
+  ];
 }

@@ -137,11 +137,7 @@ export class SosStack extends pulumi.ComponentResource {
   /** The configured key, or one generated once and kept (encrypted) in state. */
   private createAgentKey(name: string): pulumi.Output<string> {
     if (this.config.agentKey) return this.config.agentKey;
-    const generated = new random.RandomPassword(
-      `${name}-agent-key`,
-      { length: 48, special: false },
-      { parent: this },
-    );
+    const generated = new random.RandomPassword(`${name}-agent-key`, { length: 48, special: false }, { parent: this });
     return generated.result;
   }
 
@@ -173,6 +169,7 @@ export class SosStack extends pulumi.ComponentResource {
         mainModule: "worker.js",
         contentFile: workerBundleFile,
         contentSha256: bundle.sha256,
+        ...(bundle.wasm.length > 0 && { files: wasmFiles(bundle) }),
         compatibilityDate,
         compatibilityFlags,
         bindings: workerBindings(this.config, targets),
@@ -239,8 +236,20 @@ export class SosStack extends pulumi.ComponentResource {
   private workersDevSubdomain(): pulumi.Output<string> {
     if (this.config.workersDevSubdomain) return pulumi.output(this.config.workersDevSubdomain);
     // The token is secret; the subdomain read with it is not.
-    return pulumi.unsecret(
-      this.config.apiToken.apply((token) => getWorkersDevSubdomain(token, this.config.accountId)),
-    );
+    return pulumi.unsecret(this.config.apiToken.apply((token) => getWorkersDevSubdomain(token, this.config.accountId)));
   }
+}
+
+/** The worker's WebAssembly modules as parts of its upload, each named as worker.js imports it. */
+function wasmFiles(bundle: WorkerBundle): Record<string, cloudflare.types.input.WorkersScriptFiles> {
+  return Object.fromEntries(
+    bundle.wasm.map((module) => [
+      module.name,
+      {
+        contentBase64: Buffer.from(module.bytes).toString("base64"),
+        contentType: "application/wasm",
+        contentSha256: module.sha256,
+      },
+    ]),
+  );
 }

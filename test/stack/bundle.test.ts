@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -40,6 +40,23 @@ describe("worker bundle", () => {
     expect(code).not.toContain("sendOptedInReports");
     expect(code).not.toContain("chatEventStream");
     expect(code).not.toMatch(/\/\*\*\s/);
+  });
+
+  it("carries the WebAssembly module the worker imports, as the committed binary", () => {
+    const { code, wasm } = bundleWorker();
+    expect(code).toMatch(/from\s*"\.\/hamming\.wasm"/);
+    const committed = readFileSync(path.join(projectRoot, "worker/memory/hamming.wasm"));
+    expect(wasm.map((module) => module.name)).toEqual(["hamming.wasm"]);
+    expect(Buffer.from(wasm[0]!.bytes).equals(committed)).toBe(true);
+  });
+
+  it("refuses a WebAssembly import that is not ./<name>.wasm, naming the importer", () => {
+    const root = projectCopy();
+    const file = path.join(root, "worker", "memory", "sign-bit-store.ts");
+    writeFileSync(file, readFileSync(file, "utf8").replace('"./hamming.wasm"', '"../memory/hamming.wasm"'));
+    expect(() => bundleWorker(root)).toThrow(
+      "worker/memory/sign-bit-store.ts imports ../memory/hamming.wasm: a worker imports WebAssembly as ./<name>.wasm",
+    );
   });
 
   it("does not change when a frontend file changes", () => {

@@ -1,9 +1,11 @@
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { ConfigSource, StackConfig } from "../../stack/config";
 import type { WorkerBundle } from "../../stack/bundle";
+import { projectRoot } from "../../stack/paths";
 import {
   installPulumiMocks,
   isRpcSecret,
@@ -66,7 +68,9 @@ async function deploy(
   const before = registered.length;
   const settings = config.parseStackConfig(source(values, stack));
   const sos = new stackModule.SosStack(settings.prefix, { config: settings, worker });
-  await valueOf(pulumi.all([sos.workerUrl, sos.pagesUrl, sos.databaseId, sos.kvNamespaceId, sos.agentId, sos.agentKey]));
+  await valueOf(
+    pulumi.all([sos.workerUrl, sos.pagesUrl, sos.databaseId, sos.kvNamespaceId, sos.agentId, sos.agentKey]),
+  );
   return { resources: registered.slice(before), sos, settings };
 }
 
@@ -114,8 +118,21 @@ describe("SosStack resources", () => {
     });
     expect(script.inputs.contentSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(script.inputs.content).toBeUndefined();
+    // The compiled Hamming kernel goes up as a module of its own, named as worker.js imports it.
+    const wasm = readFileSync(path.join(projectRoot, "worker/memory/hamming.wasm"));
+    expect(script.inputs.files).toEqual({
+      "hamming.wasm": {
+        contentBase64: wasm.toString("base64"),
+        contentType: "application/wasm",
+        contentSha256: createHash("sha256").update(wasm).digest("hex"),
+      },
+    });
 
-    expect(only(resources, type.route).inputs).toMatchObject({ accountId, scriptName: "sos-dev-worker", enabled: true });
+    expect(only(resources, type.route).inputs).toMatchObject({
+      accountId,
+      scriptName: "sos-dev-worker",
+      enabled: true,
+    });
     expect(only(resources, type.password).inputs).toMatchObject({ length: 48, special: false });
 
     for (const resource of resources.filter((r) => r.type !== type.stack)) {
@@ -128,7 +145,11 @@ describe("SosStack resources", () => {
     const migrations = named(resources, "sos-dev-migrations");
     const database = only(resources, type.database);
     expect(migrations.name).toBe("sos-dev-migrations");
-    expect(migrations.inputs).toMatchObject({ accountId, databaseId: `${database.name}-id`, databaseName: "sos-dev-memory" });
+    expect(migrations.inputs).toMatchObject({
+      accountId,
+      databaseId: `${database.name}-id`,
+      databaseName: "sos-dev-memory",
+    });
     const files = migrations.inputs.files as Record<string, { checksum: string; request: string }>;
     expect(Object.keys(files)).toContain("0001_init.sql");
     expect(files["0001_init.sql"]!.request).toMatch(/INSERT INTO d1_migrations \(name\) VALUES \('0001_init\.sql'\);$/);
@@ -312,10 +333,16 @@ describe("SosStack opt-ins", () => {
     expect(byName.REGISTRY_TOKEN!.type).toBe("secret_text");
     expect(byName.SHARE_COHERENCE!.text).toBe("false");
     expect(byName.TELEMETRY!.text).toBe("false");
-    expect(only(resources, type.script).dependencies.some((urn) => urn.endsWith("::sos-listed-yellow-pages"))).toBe(true);
+    expect(only(resources, type.script).dependencies.some((urn) => urn.endsWith("::sos-listed-yellow-pages"))).toBe(
+      true,
+    );
 
     const cron = only(resources, type.cron);
-    expect(cron.inputs).toMatchObject({ accountId, scriptName: "sos-listed-worker", schedules: [{ cron: stackModule.dailyCron }] });
+    expect(cron.inputs).toMatchObject({
+      accountId,
+      scriptName: "sos-listed-worker",
+      schedules: [{ cron: stackModule.dailyCron }],
+    });
   });
 
   it("with telemetry on only: the daily trigger and the telemetry URL, no listing", async () => {
@@ -369,7 +396,11 @@ describe("SosStack determinism", () => {
 
   it("changes only the worker script's hash when the worker code changes", async () => {
     const bundle = bundleModule.bundleWorker();
-    const changed = { code: `${bundle.code}\n// changed`, sha256: bundleModule.sha256Hex(`${bundle.code}\n// changed`) };
+    const changed = {
+      ...bundle,
+      code: `${bundle.code}\n// changed`,
+      sha256: bundleModule.sha256Hex(`${bundle.code}\n// changed`),
+    };
     const before = await deploy(baseConfig, "hash", bundle);
     const after = await deploy(baseConfig, "hash", changed);
     const differences: string[] = [];

@@ -57,26 +57,8 @@ function liveSlots(set: VectorSet): number[] {
 
 /** The `count` live slots of smallest Hamming distance (ties at the cut-off in slot order). */
 export function hammingNearest(set: VectorSet, query: ScanQuery, count: number): number[] {
-  const { bits, words, size, alive } = set;
-  const q = query.bits;
-  const distances = new Uint16Array(size);
-  const histogram = new Uint32Array(words * 32 + 2);
-  for (let slot = 0, offset = 0; slot < size; slot++, offset += words) {
-    if (!alive[slot]) {
-      distances[slot] = 0xffff;
-      continue;
-    }
-    let distance = 0;
-    for (let word = 0; word < words; word++) {
-      // Population count of the differing bits (SWAR: a few integer operations, no table).
-      let x = bits[offset + word]! ^ q[word]!;
-      x -= (x >>> 1) & 0x55555555;
-      x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-      distance += Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
-    }
-    distances[slot] = distance;
-    histogram[distance]! += 1;
-  }
+  const { size } = set;
+  const { distances, histogram } = set.signDistances(query.bits);
   let cutoff = 0;
   for (let kept = 0; cutoff < histogram.length; cutoff++) {
     kept += histogram[cutoff]!;

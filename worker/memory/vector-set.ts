@@ -1,5 +1,6 @@
 import type { Timestamp } from "../db/database";
-import { cosineInt8, decodeHex, int8Norm, signWords } from "./vector-codec";
+import { SignBitStore } from "./sign-bit-store";
+import { bytesOf, cosineInt8, decodeHex, int8Norm, signWords } from "./vector-codec";
 
 /**
  * How finely a set keeps the vectors it re-ranks with, in memory: int8 (as stored), 4-bit (half the
@@ -12,6 +13,7 @@ export type Precision = "q8" | "q4" | "bits";
  * One scope's vectors of one model, held in typed arrays for scanning: per slot the engram's rowid
  * (slots sorted by rowid, so lookups are binary searches and new engrams append), its sign bits, its
  * re-rank vector and recall's weights. Deleted engrams leave a dead slot until the set is compacted.
+ * The sign bits and live flags are views of a SignBitStore, for the compiled Hamming pass.
  */
 export class VectorSet {
   dims = 0;
@@ -23,8 +25,8 @@ export class VectorSet {
   size = 0;
   live = 0;
   rowids = new Float64Array(0);
-  alive = new Uint8Array(0);
-  bits = new Uint32Array(0);
+  alive: Uint8Array;
+  bits: Uint32Array;
   rerank = new Int8Array(0);
   norms = new Float32Array(0);
   importance = new Float32Array(0);
@@ -32,12 +34,17 @@ export class VectorSet {
   lastUsed = 0;
   /** One vector's int8 values while a row is decoded. */
   private scratch = new Int8Array(0);
+  private signs: SignBitStore;
 
   constructor(
     readonly agent: string | null,
     readonly model: string,
     public precision: Precision,
-  ) {}
+  ) {
+    this.signs = new SignBitStore(0, 0);
+    this.bits = this.signs.bits;
+    this.alive = this.signs.alive;
+  }
 
   get bytes(): number {
     return this.rowids.length * (8 + 1 + 4 + 4 + 8 + this.words * 4 + this.stride);
@@ -67,7 +74,7 @@ export class VectorSet {
     if (slot < 0) slot = this.insertSlot(row.engram_rowid);
     if (!this.alive[slot]) this.live += 1;
     this.alive[slot] = 1;
-    decodeHex(row.bits, new Uint8Array(this.bits.buffer), slot * this.words * 4);
+    decodeHex(row.bits, bytesOf(this.bits), slot * this.words * 4);
     if (this.precision !== "bits" && row.q8) {
       decodeHex(row.q8, new Uint8Array(this.scratch.buffer), 0);
       this.storeRerank(slot, this.scratch);
@@ -103,6 +110,11 @@ export class VectorSet {
     return sum / norm;
   }
 
+  /** Every slot's Hamming distance to the query's sign bits, and their histogram (see SignBitStore). */
+  signDistances(query: Uint32Array): { distances: Uint16Array; histogram: Uint32Array } {
+    return this.signs.distances(query, this.size);
+  }
+
   /** Keeps coarser re-rank vectors (the set outgrew the budget); `bits` keeps none. */
   coarsen(precision: Precision): void {
     if (precision === this.precision || precision === "q8") return;
@@ -122,6 +134,13 @@ export class VectorSet {
     this.words = signWords(dims);
     this.stride = strideOf(this.precision, dims);
     this.scratch = new Int8Array(dims);
+    this.replaceSigns(new SignBitStore(this.words, this.rowids.length));
+  }
+
+  private replaceSigns(store: SignBitStore): void {
+    this.signs = store;
+    this.bits = store.bits;
+    this.alive = store.alive;
   }
 
   /** Writes the slot's re-rank vector from its int8 values, and its norm. */
@@ -194,8 +213,7 @@ export class VectorSet {
       return next;
     };
     this.rowids = copy(this.rowids, (n) => new Float64Array(n), 1);
-    this.alive = copy(this.alive, (n) => new Uint8Array(n), 1);
-    this.bits = copy(this.bits, (n) => new Uint32Array(n), this.words);
+    this.replaceSigns(new SignBitStore(this.words, capacity, { from: this.signs, slots: this.size }));
     this.rerank = copy(this.rerank, (n) => new Int8Array(n), this.stride);
     this.norms = copy(this.norms, (n) => new Float32Array(n), 1);
     this.importance = copy(this.importance, (n) => new Float32Array(n), 1);

@@ -1,0 +1,56 @@
+;; The Hamming pass of the vector scan (vector-scan.ts), compiled: for every slot of a VectorSet, the
+;; number of sign bits it does not share with the query. Workers cannot compile WebAssembly at run
+;; time, so the binary (hamming.wasm, assembled from this file by `npm run build:wasm`) is uploaded
+;; as a module of its own next to worker.js. sign-bit-store.ts lays out the memory and calls it.
+(module
+  ;; One memory per VectorSet; the caller grows it.
+  (memory (export "memory") 1)
+
+  ;; For each of the `size` slots whose byte at `alive` + slot is not 0: the popcount of the XOR of
+  ;; its `words` 32-bit words (at `bits` + slot * words * 4) with the query's (at `query`), stored as
+  ;; a u16 at `distances` + slot * 2, and counted in the u32 histogram at `histogram` + distance * 4
+  ;; (which the caller zeroes first). A dead slot gets 0xffff and no count. Words go two at a time
+  ;; (i64.popcnt), an odd last one alone.
+  (func (export "distances")
+    (param $query i32) (param $bits i32) (param $alive i32) (param $distances i32) (param $histogram i32)
+    (param $size i32) (param $words i32)
+    (local $slot i32) (local $pair i32) (local $pairs i32) (local $at i32) (local $distance i32)
+    (local $last i32) (local $count i32)
+    (local.set $pairs (i32.shr_u (local.get $words) (i32.const 1)))
+    (local.set $last (i32.shl (i32.sub (local.get $words) (i32.const 1)) (i32.const 2)))
+    (local.set $at (local.get $bits))
+    (block $done
+      (loop $slots
+        (br_if $done (i32.ge_u (local.get $slot) (local.get $size)))
+        (if (i32.load8_u (i32.add (local.get $alive) (local.get $slot)))
+          (then
+            (local.set $distance (i32.const 0))
+            (local.set $pair (i32.const 0))
+            (block $pairsDone
+              (loop $pairLoop
+                (br_if $pairsDone (i32.ge_u (local.get $pair) (local.get $pairs)))
+                (local.set $distance
+                  (i32.add (local.get $distance)
+                    (i32.wrap_i64
+                      (i64.popcnt
+                        (i64.xor
+                          (i64.load (i32.add (local.get $at) (i32.shl (local.get $pair) (i32.const 3))))
+                          (i64.load (i32.add (local.get $query) (i32.shl (local.get $pair) (i32.const 3)))))))))
+                (local.set $pair (i32.add (local.get $pair) (i32.const 1)))
+                (br $pairLoop)))
+            (if (i32.and (local.get $words) (i32.const 1))
+              (then
+                (local.set $distance
+                  (i32.add (local.get $distance)
+                    (i32.popcnt
+                      (i32.xor
+                        (i32.load (i32.add (local.get $at) (local.get $last)))
+                        (i32.load (i32.add (local.get $query) (local.get $last)))))))))
+            (i32.store16 (i32.add (local.get $distances) (i32.shl (local.get $slot) (i32.const 1))) (local.get $distance))
+            (local.set $count (i32.add (local.get $histogram) (i32.shl (local.get $distance) (i32.const 2))))
+            (i32.store (local.get $count) (i32.add (i32.load (local.get $count)) (i32.const 1))))
+          (else
+            (i32.store16 (i32.add (local.get $distances) (i32.shl (local.get $slot) (i32.const 1))) (i32.const 0xffff))))
+        (local.set $at (i32.add (local.get $at) (i32.shl (local.get $words) (i32.const 2))))
+        (local.set $slot (i32.add (local.get $slot) (i32.const 1)))
+        (br $slots)))))
