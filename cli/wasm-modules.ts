@@ -8,7 +8,7 @@ import { projectRoot } from "../stack/paths";
  * The binaries are committed (the deployment uploads them as they are, no assembler needed at
  * `pulumi up`); `npm run build:wasm` assembles them again and a test checks they match.
  */
-export const wasmSources = ["worker/memory/hamming.wat"];
+export const wasmSources = ["worker/memory/scan-kernels.wat"];
 
 /** The binary a `.wat` source assembles to (validated, no names section: the same bytes every time). */
 export async function assembleWat(source: string, root: string = projectRoot): Promise<Uint8Array> {

@@ -44,18 +44,18 @@ describe("worker bundle", () => {
 
   it("carries the WebAssembly module the worker imports, as the committed binary", () => {
     const { code, wasm } = bundleWorker();
-    expect(code).toMatch(/from\s*"\.\/hamming\.wasm"/);
-    const committed = readFileSync(path.join(projectRoot, "worker/memory/hamming.wasm"));
-    expect(wasm.map((module) => module.name)).toEqual(["hamming.wasm"]);
+    expect(code).toMatch(/from\s*"\.\/scan-kernels\.wasm"/);
+    const committed = readFileSync(path.join(projectRoot, "worker/memory/scan-kernels.wasm"));
+    expect(wasm.map((module) => module.name)).toEqual(["scan-kernels.wasm"]);
     expect(Buffer.from(wasm[0]!.bytes).equals(committed)).toBe(true);
   });
 
   it("refuses a WebAssembly import that is not ./<name>.wasm, naming the importer", () => {
     const root = projectCopy();
     const file = path.join(root, "worker", "memory", "sign-bit-store.ts");
-    writeFileSync(file, readFileSync(file, "utf8").replace('"./hamming.wasm"', '"../memory/hamming.wasm"'));
+    writeFileSync(file, readFileSync(file, "utf8").replace('"./scan-kernels.wasm"', '"../memory/scan-kernels.wasm"'));
     expect(() => bundleWorker(root)).toThrow(
-      "worker/memory/sign-bit-store.ts imports ../memory/hamming.wasm: a worker imports WebAssembly as ./<name>.wasm",
+      "worker/memory/sign-bit-store.ts imports ../memory/scan-kernels.wasm: a worker imports WebAssembly as ./<name>.wasm",
     );
   });
 

@@ -119,9 +119,9 @@ describe("SosStack resources", () => {
     expect(script.inputs.contentSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(script.inputs.content).toBeUndefined();
     // The compiled Hamming kernel goes up as a module of its own, named as worker.js imports it.
-    const wasm = readFileSync(path.join(projectRoot, "worker/memory/hamming.wasm"));
+    const wasm = readFileSync(path.join(projectRoot, "worker/memory/scan-kernels.wasm"));
     expect(script.inputs.files).toEqual({
-      "hamming.wasm": {
+      "scan-kernels.wasm": {
         contentBase64: wasm.toString("base64"),
         contentType: "application/wasm",
         contentSha256: createHash("sha256").update(wasm).digest("hex"),

@@ -4,6 +4,7 @@ import { ftsMatchExpression } from "../../worker/memory/fts-query";
 import { fuse, fusedScore, importanceFactor, recencyFactor } from "../../worker/memory/fusion";
 import { hashEmbedding } from "../../worker/memory/hash-embedding";
 import { cosineInt8, decodeHex, int8Norm, packVector, unitVector } from "../../worker/memory/vector-codec";
+import { SignBitStore } from "../../worker/memory/sign-bit-store";
 import { hammingNearest, nearestSlots, scanQuery } from "../../worker/memory/vector-scan";
 import { VectorSet, type StoredVector } from "../../worker/memory/vector-set";
 
@@ -77,6 +78,21 @@ describe("compact vectors", () => {
     decodeHex(hex, new Uint8Array(out.buffer), 0);
     expect([...out]).toEqual([...packed.q8]);
     expect(packed.bits[0]).toBe(0b01100101);
+  });
+
+  it("decodes hex into the compiled store: int8 values with their squares, sign bits into their slot", () => {
+    const store = new SignBitStore(2, 4);
+    const values = Int8Array.from({ length: 64 }, (_, index) => ((index * 37) % 256) - 128);
+    for (const hex of [
+      Buffer.from(values.buffer).toString("hex"),
+      Buffer.from(values.buffer).toString("hex").toUpperCase(),
+    ]) {
+      const decoded = store.int8FromHex(hex);
+      expect([...decoded.values]).toEqual([...values]);
+      expect(decoded.squares).toBe(values.reduce((sum, value) => sum + value * value, 0));
+    }
+    store.putBitsHex(2, "0123456789ABCDEF");
+    expect([...store.bits]).toEqual([0, 0, 0, 0, 0x67452301, 0xefcdab89, 0, 0]);
   });
 
   it("the Hamming pass keeps the true nearest neighbours for the int8 re-rank", () => {

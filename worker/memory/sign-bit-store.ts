@@ -1,7 +1,7 @@
 /// <reference path="../wasm-modules.d.ts" />
-import hammingModule from "./hamming.wasm";
+import scanKernels from "./scan-kernels.wasm";
 
-interface HammingExports {
+interface ScanKernels {
   memory: WebAssembly.Memory;
   distances(
     query: number,
@@ -12,40 +12,55 @@ interface HammingExports {
     size: number,
     words: number,
   ): void;
+  hex(from: number, length: number, to: number): number;
 }
 
 const pageBytes = 65_536;
 const align8 = (bytes: number) => Math.ceil(bytes / 8) * 8;
+const encoder = new TextEncoder();
 
 /**
- * A VectorSet's sign bits and live flags, kept in the memory of its own instance of hamming.wasm,
- * so the Hamming pass over every slot runs as compiled code (about six times faster than the same
- * loop in JavaScript in workerd). The memory holds, in order: the query's bits, the histogram of
- * distances, the live flags, the distances and the slots' bits; `bits` and `alive` are views of it,
- * replaced when the capacity grows.
+ * A VectorSet's sign bits and live flags, kept in the memory of its own instance of
+ * scan-kernels.wasm, so the Hamming pass over every slot runs as compiled code (about six times
+ * faster than the same loop in JavaScript in workerd), and so are the hex decoding of the vectors a
+ * load reads from D1 (about eight times faster). The memory holds, in order: the query's bits, the
+ * histogram of distances, the hex text being decoded and its bytes, the live flags, the distances
+ * and the slots' bits; `bits` and `alive` are views of it, replaced when the capacity grows.
  */
 export class SignBitStore {
   bits: Uint32Array;
   alive: Uint8Array;
-  private readonly exports: HammingExports;
-  private readonly offsets: { query: number; histogram: number; alive: number; distances: number; bits: number };
+  private readonly kernels: ScanKernels;
+  private readonly offsets: {
+    query: number;
+    histogram: number;
+    hex: number;
+    decoded: number;
+    alive: number;
+    distances: number;
+    bits: number;
+  };
 
   constructor(
     readonly words: number,
     readonly capacity: number,
     keep?: { from: SignBitStore; slots: number },
   ) {
+    // A vector has at most words * 32 components: its int8 values take as many bytes, twice as many digits.
+    const components = words * 32;
     const query = 0;
     const histogram = align8(words * 4);
-    const alive = histogram + align8(histogramLength(words) * 4);
+    const hex = histogram + align8(histogramLength(words) * 4);
+    const decoded = hex + align8(2 * components);
+    const alive = decoded + align8(components);
     const distances = alive + align8(capacity);
     const bits = distances + align8(capacity * 2);
-    this.offsets = { query, histogram, alive, distances, bits };
-    this.exports = new WebAssembly.Instance(hammingModule, {}).exports as unknown as HammingExports;
+    this.offsets = { query, histogram, hex, decoded, alive, distances, bits };
+    this.kernels = new WebAssembly.Instance(scanKernels, {}).exports as unknown as ScanKernels;
     const needed = Math.ceil((bits + capacity * words * 4) / pageBytes);
-    const pages = this.exports.memory.buffer.byteLength / pageBytes;
-    if (needed > pages) this.exports.memory.grow(needed - pages);
-    const buffer = this.exports.memory.buffer;
+    const pages = this.kernels.memory.buffer.byteLength / pageBytes;
+    if (needed > pages) this.kernels.memory.grow(needed - pages);
+    const buffer = this.kernels.memory.buffer;
     this.bits = new Uint32Array(buffer, bits, capacity * words);
     this.alive = new Uint8Array(buffer, alive, capacity);
     if (keep) {
@@ -59,12 +74,12 @@ export class SignBitStore {
    * many live slots are at each distance. Both are views of the memory, valid until the next call.
    */
   distances(query: Uint32Array, size: number): { distances: Uint16Array; histogram: Uint32Array } {
-    const buffer = this.exports.memory.buffer;
+    const buffer = this.kernels.memory.buffer;
     const { offsets, words } = this;
     new Uint32Array(buffer, offsets.query, words).set(query);
     const histogram = new Uint32Array(buffer, offsets.histogram, histogramLength(words));
     histogram.fill(0);
-    this.exports.distances(
+    this.kernels.distances(
       offsets.query,
       offsets.bits,
       offsets.alive,
@@ -74,6 +89,30 @@ export class SignBitStore {
       words,
     );
     return { distances: new Uint16Array(buffer, offsets.distances, size), histogram };
+  }
+
+  /** Stores a slot's sign bits from SQLite's hex() of them (as many digits as the words hold, or fewer). */
+  putBitsHex(slot: number, hex: string): void {
+    const { bytes } = this.decode(hex, this.words * 4);
+    new Uint8Array(this.bits.buffer, this.bits.byteOffset + slot * this.words * 4, bytes.length).set(bytes);
+  }
+
+  /**
+   * An int8 vector from SQLite's hex() of it (at most words * 32 values), and the sum of its
+   * squares. `values` is a view of the memory, valid until the next decoding.
+   */
+  int8FromHex(hex: string): { values: Int8Array; squares: number } {
+    const { bytes, squares } = this.decode(hex, this.words * 32);
+    return { values: new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length), squares };
+  }
+
+  private decode(hex: string, most: number): { bytes: Uint8Array; squares: number } {
+    const buffer = this.kernels.memory.buffer;
+    const { offsets } = this;
+    // ASCII digits: one byte each; more than `most` bytes' worth are left out.
+    const { written } = encoder.encodeInto(hex, new Uint8Array(buffer, offsets.hex, 2 * most));
+    const squares = this.kernels.hex(offsets.hex, written, offsets.decoded);
+    return { bytes: new Uint8Array(buffer, offsets.decoded, written >>> 1), squares };
   }
 }
 

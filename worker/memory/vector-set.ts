@@ -1,6 +1,6 @@
 import type { Timestamp } from "../db/database";
 import { SignBitStore } from "./sign-bit-store";
-import { bytesOf, cosineInt8, decodeHex, int8Norm, signWords } from "./vector-codec";
+import { cosineInt8, int8Norm, signWords } from "./vector-codec";
 
 /**
  * How finely a set keeps the vectors it re-ranks with, in memory: int8 (as stored), 4-bit (half the
@@ -32,8 +32,6 @@ export class VectorSet {
   importance = new Float32Array(0);
   updatedMs = new Float64Array(0);
   lastUsed = 0;
-  /** One vector's int8 values while a row is decoded. */
-  private scratch = new Int8Array(0);
   private signs: SignBitStore;
 
   constructor(
@@ -64,20 +62,25 @@ export class VectorSet {
     return -1;
   }
 
-  /** Stores one row as read from D1 (hex BLOBs); false when it cannot join the set (other dimensions). */
+  /**
+   * Stores one row as read from D1 (hex BLOBs); false when it cannot join the set (other
+   * dimensions, or BLOBs not of its dimensions' size).
+   */
   put(row: StoredVector): boolean {
     const dims = row.dims ?? 0;
-    if (dims <= 0 || row.bits === null || (this.precision !== "bits" && !row.q8)) return false;
+    const withQ8 = this.precision !== "bits";
+    if (dims <= 0 || row.bits?.length !== signWords(dims) * 8) return false;
+    if (withQ8 && row.q8?.length !== 2 * dims) return false;
     if (this.dims === 0) this.setDimensions(dims);
     else if (dims !== this.dims) return false;
     let slot = this.slotOf(row.engram_rowid);
     if (slot < 0) slot = this.insertSlot(row.engram_rowid);
     if (!this.alive[slot]) this.live += 1;
     this.alive[slot] = 1;
-    decodeHex(row.bits, bytesOf(this.bits), slot * this.words * 4);
-    if (this.precision !== "bits" && row.q8) {
-      decodeHex(row.q8, new Uint8Array(this.scratch.buffer), 0);
-      this.storeRerank(slot, this.scratch);
+    this.signs.putBitsHex(slot, row.bits);
+    if (withQ8 && row.q8) {
+      const { values, squares } = this.signs.int8FromHex(row.q8);
+      this.storeRerank(slot, values, squares);
     }
     this.importance[slot] = row.importance ?? 0.5;
     this.updatedMs[slot] = timestampMs(row.updated_at);
@@ -133,7 +136,6 @@ export class VectorSet {
     this.dims = dims;
     this.words = signWords(dims);
     this.stride = strideOf(this.precision, dims);
-    this.scratch = new Int8Array(dims);
     this.replaceSigns(new SignBitStore(this.words, this.rowids.length));
   }
 
@@ -143,17 +145,15 @@ export class VectorSet {
     this.alive = store.alive;
   }
 
-  /** Writes the slot's re-rank vector from its int8 values, and its norm. */
-  private storeRerank(slot: number, q8: Int8Array): void {
+  /** Writes the slot's re-rank vector from its int8 values (whose squares sum to `squares`), and its norm. */
+  private storeRerank(slot: number, q8: Int8Array, squares = int8Norm(q8, 0, q8.length) ** 2): void {
     const offset = slot * this.stride;
     if (this.precision === "q8") {
       this.rerank.set(q8, offset);
-      this.norms[slot] = int8Norm(this.rerank, offset, this.dims);
+      this.norms[slot] = Math.sqrt(squares);
       return;
     }
     // 4 bits: steps of a third of the spread (clipped at 2.3 standard deviations), round to nearest.
-    let squares = 0;
-    for (const value of q8) squares += value * value;
     const step = Math.max(1e-9, (2.3 * Math.sqrt(squares / q8.length)) / 7);
     let norm = 0;
     for (let index = 0; index < q8.length; index += 2) {

@@ -1,7 +1,8 @@
-;; The Hamming pass of the vector scan (vector-scan.ts), compiled: for every slot of a VectorSet, the
-;; number of sign bits it does not share with the query. Workers cannot compile WebAssembly at run
-;; time, so the binary (hamming.wasm, assembled from this file by `npm run build:wasm`) is uploaded
-;; as a module of its own next to worker.js. sign-bit-store.ts lays out the memory and calls it.
+;; The vector scan's compiled parts (vector-scan.ts, vector-set.ts): the Hamming pass, for every slot
+;; of a VectorSet the number of sign bits it does not share with the query; and the decoding of the
+;; hex text D1 hands vectors over as. Workers cannot compile WebAssembly at run time, so the binary
+;; (scan-kernels.wasm, assembled from this file by `npm run build:wasm`) is uploaded as a module of its own
+;; next to worker.js. sign-bit-store.ts lays out the memory and calls it.
 (module
   ;; One memory per VectorSet; the caller grows it.
   (memory (export "memory") 1)
@@ -53,4 +54,28 @@
             (i32.store16 (i32.add (local.get $distances) (i32.shl (local.get $slot) (i32.const 1))) (i32.const 0xffff))))
         (local.set $at (i32.add (local.get $at) (i32.shl (local.get $words) (i32.const 2))))
         (local.set $slot (i32.add (local.get $slot) (i32.const 1)))
-        (br $slots)))))
+        (br $slots))))
+
+  ;; Decodes `length` / 2 bytes from the hex digits at `from` (either case, as SQLite's hex() writes
+  ;; upper case) to `to`, and returns the sum of their squares read as signed bytes (an int8 vector's
+  ;; squared norm). A digit's value is its low four bits, plus 9 for the letters (bit 6 set).
+  (func (export "hex") (param $from i32) (param $length i32) (param $to i32) (result i32)
+    (local $index i32) (local $bytes i32) (local $high i32) (local $low i32) (local $byte i32) (local $squares i32)
+    (local.set $bytes (i32.shr_u (local.get $length) (i32.const 1)))
+    (block $done
+      (loop $digits
+        (br_if $done (i32.ge_u (local.get $index) (local.get $bytes)))
+        (local.set $high (i32.load8_u (i32.add (local.get $from) (i32.shl (local.get $index) (i32.const 1)))))
+        (local.set $low (i32.load8_u (i32.add (local.get $from) (i32.add (i32.shl (local.get $index) (i32.const 1)) (i32.const 1)))))
+        (local.set $byte
+          (i32.or
+            (i32.shl
+              (i32.add (i32.and (local.get $high) (i32.const 15)) (i32.mul (i32.shr_u (local.get $high) (i32.const 6)) (i32.const 9)))
+              (i32.const 4))
+            (i32.add (i32.and (local.get $low) (i32.const 15)) (i32.mul (i32.shr_u (local.get $low) (i32.const 6)) (i32.const 9)))))
+        (i32.store8 (i32.add (local.get $to) (local.get $index)) (local.get $byte))
+        (local.set $byte (i32.shr_s (i32.shl (local.get $byte) (i32.const 24)) (i32.const 24)))
+        (local.set $squares (i32.add (local.get $squares) (i32.mul (local.get $byte) (local.get $byte))))
+        (local.set $index (i32.add (local.get $index) (i32.const 1)))
+        (br $digits)))
+    (local.get $squares)))
