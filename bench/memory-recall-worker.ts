@@ -53,12 +53,14 @@ async function benchRecall(env: BenchEnv, body: RecallBody) {
     ? { d1: env.DB, db: createDb(env.DB), embedder: benchEmbedder }
     : memoryFor({ DB: env.DB, EMBEDDING_PROVIDER: "hash" } as unknown as Env);
   if (body.cold) forgetVectorCache();
+  // The query's vector arrives as base64 here; a provider's embedding would arrive as numbers.
+  const queryVector = body.vector ? decodeVector(body.vector) : undefined;
   const { ms, value } = await timed(() =>
     recall(memory, {
       agent: body.agent,
       query: body.query,
       limit: body.k,
-      ...(body.vector && { queryVector: decodeVector(body.vector) }),
+      ...(queryVector && { queryVector }),
       ...(body.use && { use: body.use }),
     }),
   );
