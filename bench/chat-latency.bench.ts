@@ -31,12 +31,9 @@ async function seed(worker: LocalWorker, count: number, from: number): Promise<v
     for (let index = start; index < Math.min(count, start + 100); index++) {
       const text = `Memory ${index}: the ${words[index % words.length]} and the ${words[(index * 7) % words.length]} by the ${words[(index * 3) % words.length]}.`;
       statements.push(
-        db.prepare("INSERT INTO engrams (id, agent, text, created_at) VALUES (?, ?, ?, ?)").bind(
-          `bench-${index}`,
-          "bench",
-          text,
-          new Date(Date.UTC(2026, 0, 1) + index * 1000).toISOString(),
-        ),
+        db
+          .prepare("INSERT INTO engrams (id, agent, text, created_at) VALUES (?, ?, ?, ?)")
+          .bind(`bench-${index}`, "bench", text, new Date(Date.UTC(2026, 0, 1) + index * 1000).toISOString()),
       );
     }
     await db.batch(statements);
@@ -60,7 +57,8 @@ async function timeChat(worker: LocalWorker, stream: boolean): Promise<{ total: 
   while (true) {
     const { value, done } = await reader.read();
     if (done) break;
-    if (!firstToken && new TextDecoder().decode(value).includes("event: token")) firstToken = performance.now() - started;
+    if (!firstToken && new TextDecoder().decode(value).includes("event: token"))
+      firstToken = performance.now() - started;
   }
   return { total: performance.now() - started, firstToken };
 }
@@ -117,7 +115,10 @@ export default async function chatLatency(): Promise<void> {
     },
   });
   try {
-    const direct = { json: await measure(() => timeDirect(client, false)), stream: await measure(() => timeDirect(client, true)) };
+    const direct = {
+      json: await measure(() => timeDirect(client, false)),
+      stream: await measure(() => timeDirect(client, true)),
+    };
     console.log(
       `baseline, fake model called directly (${rounds} rounds): JSON p50 ${ms(direct.json.total.p50)} p99 ${ms(direct.json.total.p99)}; ` +
         `first token p50 ${ms(direct.stream.firstToken.p50)} p99 ${ms(direct.stream.firstToken.p99)}`,

@@ -44,7 +44,7 @@ const noModelHelp =
  * Everything before the model call. The user's message is saved to the session first, so a failed
  * call loses nothing.
  */
-export async function prepareChat(env: Env, input: ChatInput): Promise<PreparedChat> {
+export async function prepareChat(env: Env, ctx: ExecutionContext, input: ChatInput): Promise<PreparedChat> {
   if (input.provider !== undefined && !isConfigured(env, input.provider)) {
     throw badRequest("provider", `${input.provider} is not configured on this worker`);
   }
@@ -57,7 +57,10 @@ export async function prepareChat(env: Env, input: ChatInput): Promise<PreparedC
 
   const db = createDb(env.DB);
   const agent = agentId(env);
-  const [memories, state] = await Promise.all([recallForMessage(env, agent, input.message), loadAgentState(db, agent)]);
+  const [memories, state] = await Promise.all([
+    recallForMessage(env, ctx, agent, input.message),
+    loadAgentState(db, agent),
+  ]);
   const prompt = buildPrompt({ agentName: env.AGENT_NAME, state, memories, history, message: input.message });
   return {
     attempts,

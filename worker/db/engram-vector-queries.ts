@@ -76,6 +76,16 @@ export function vectorPageQuery(
   return query.where("engram_rowid", ">", page.after).orderBy("engram_rowid").limit(page.limit);
 }
 
+/** One page of the scope's int8 vectors of `model` after `after` (a set loaded sign bits first fills in). */
+export function q8PageQuery(db: Db, page: { agent: string | null; model: string; after: number; limit: number }) {
+  let query = db
+    .selectFrom("engram_vectors")
+    .select(["engram_rowid", sql<string | null>`hex(q8)`.as("q8")])
+    .where("model", "=", page.model);
+  if (page.agent !== null) query = query.where("agent", "=", page.agent);
+  return query.where("engram_rowid", ">", page.after).orderBy("engram_rowid").limit(page.limit);
+}
+
 /** The current rows of changed engrams (at most ~90: D1 binds 100 parameters). */
 export function vectorsByRowidQuery(db: Db, rowids: readonly number[], withQ8: boolean) {
   return vectorColumns(db, withQ8)

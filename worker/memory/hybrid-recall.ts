@@ -12,7 +12,7 @@ import { nowTimestamp } from "../db/timestamps";
 import { ftsMatchExpression, ftsTerms } from "./fts-query";
 import { fuse, type Candidate } from "./fusion";
 import { logMemoryFailure, similarityFloor, type Memory } from "./memory-context";
-import { cachedVectorSet, currentVectorSet, freshnessQueries } from "./vector-cache";
+import { cachedVectorSet, currentVectorSet, fillRerankVectors, freshnessQueries } from "./vector-cache";
 import { scanQuery, type ScoredSlot } from "./vector-scan";
 import { searchVectors } from "./vector-search";
 import { timestampMs, type VectorSet } from "./vector-set";
@@ -30,8 +30,9 @@ import { timestampMs, type VectorSet } from "./vector-set";
  * was not current it is brought up to date, the scan is run again and any engram missing is read in
  * a second round trip. Cold, the query is embedded while D1 answers the same batch.
  *
- * Marking the results accessed is a write the answer need not wait for: `touched` settles when it is
- * done (callers hand it to ctx.waitUntil); a later request sees it, D1 applying one database's
+ * Marking the results accessed is a write the answer need not wait for, and so is reading the int8
+ * vectors a set loaded sign bits first still misses: `background` settles when both are done
+ * (callers hand it to ctx.waitUntil); a later request sees the write, D1 applying one database's
  * statements in order.
  */
 
@@ -82,8 +83,11 @@ export function maxTermDocuments(engrams: number): number {
 export interface Recall {
   results: RecalledEngram[];
   trace: RecallTrace;
-  /** The `accessed_at` update of the results; resolves to the D1 rows it read. Never rejects. */
-  touched: Promise<number>;
+  /**
+   * The `accessed_at` update of the results and the fill of a set's missing int8 vectors; resolves
+   * to the D1 rows they read. Never rejects.
+   */
+  background: Promise<number>;
 }
 
 export async function recall(
@@ -118,7 +122,12 @@ export async function recall(
   const terms = useText ? ftsTerms(request.query) : [];
   const cached = cachedVectorSet(agent, model);
   // A context's search scans only the context's engrams, which D1 names: no early scan for it.
-  const scanFirst = useVector && cached !== undefined && cached.precision !== "bits" && request.contextId === undefined;
+  const scanFirst =
+    useVector &&
+    cached !== undefined &&
+    cached.precision !== "bits" &&
+    cached.missing === 0 &&
+    request.contextId === undefined;
   const vector = useVector
     ? request.queryVector
       ? Promise.resolve(request.queryVector)
@@ -169,12 +178,14 @@ export async function recall(
   }
   trace.textCandidates = candidates.size;
 
+  let unfilled: VectorSet | undefined;
   if (queryVector) {
     const { set, state } = await currentVectorSet(meter, db, agent, model, {
       state: first.state?.[0],
       changes: first.changes,
     });
     trace.cache = state;
+    if (set.missing > 0) unfilled = set;
     started = performance.now();
     const textRowids = [...candidates.keys()];
     let nearest: ScoredSlot[];
@@ -233,7 +244,10 @@ export async function recall(
     const again = await recall(memory, request, { scopedText: true });
     return { ...again, trace: addTraces(trace, again.trace) };
   }
-  return { results, trace, touched: touch(memory, request, rows) };
+  // The rest of a set loaded sign bits first is read after the answer, not ahead of its reads in D1.
+  const fill = unfilled ? fillRerankVectors(new QueryMeter(memory.d1), db, unfilled) : 0;
+  const background = Promise.all([touch(memory, request, rows), fill]).then(([touched, filled]) => touched + filled);
+  return { results, trace, background };
 }
 
 /**
@@ -271,7 +285,7 @@ function cosinesInMemory(set: VectorSet, vector: Float32Array, rowids: readonly 
   const cosines = new Map<number, number>();
   for (const rowid of rowids) {
     const slot = set.slotOf(rowid);
-    if (slot >= 0 && set.alive[slot]) cosines.set(rowid, set.cosine(slot, unit));
+    if (slot >= 0 && set.alive[slot] && set.hasRerank(slot)) cosines.set(rowid, set.cosine(slot, unit));
   }
   return cosines;
 }

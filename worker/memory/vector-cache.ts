@@ -4,18 +4,23 @@ import {
   changeLogStateQuery,
   changesSinceQuery,
   clearChangesQueries,
+  q8ByRowidQueries,
+  q8PageQuery,
   vectorPageQuery,
   vectorRangeQuery,
   vectorsByRowidQuery,
 } from "../db/engram-vector-queries";
 import { usualDimensions } from "./embedder";
+import { logMemoryFailure } from "./memory-context";
 import { VectorSet, type Precision } from "./vector-set";
 
 /**
  * The per-isolate cache of compact vectors, one VectorSet per (scope, model). A recall first asks
  * the change log what changed since the set's last entry (one indexed read, usually empty, in the
  * same round trip as the full-text query); changes are applied row by row; a set that is missing,
- * older than the log's floor, or too far behind is loaded again.
+ * older than the log's floor, or too far behind is loaded again. A set of more than one page of
+ * int8 vectors is loaded sign bits first: the recall that loads it reads the int8 vectors of its
+ * candidates only, and the others follow in the background (fillRerankVectors), a page at a time.
  */
 
 /**
@@ -102,8 +107,9 @@ async function applyChanges(
 
 /**
  * Reads the scope's vectors of `model` page by page: sign bits always, int8 vectors while the set
- * fits the budget. `seq` was read before the first page, so a change made during the load is
- * applied again by the next sync (applying a change is idempotent).
+ * fits the budget and one page holds them (else they follow: fillRerankVectors). `seq` was read
+ * before the first page, so a change made during the load is applied again by the next sync
+ * (applying a change is idempotent).
  */
 async function loadVectorSet(
   meter: QueryMeter,
@@ -119,10 +125,10 @@ async function loadVectorSet(
   const [[range]] = await meter.run([vectorRangeQuery(db, agent, model)] as const);
   const most = range?.first == null || range.last == null ? 0 : range.last - range.first + 1;
   const set = new VectorSet(agent, model, precisionFor(most, usualDimensions(model), room));
+  const withQ8 = set.precision !== "bits" && most <= pageRows.withQ8;
   set.seq = seq;
   let after = 0;
   while (true) {
-    const withQ8 = set.precision !== "bits";
     const limit = withQ8 ? pageRows.withQ8 : pageRows.bitsOnly;
     const [rows] = await meter.run([vectorPageQuery(db, { agent, model, after, limit, withQ8 })] as const);
     for (const row of rows) set.put(row);
@@ -134,6 +140,62 @@ async function loadVectorSet(
   sets.set(key, set);
   evictBeyondBudget(key);
   return set;
+}
+
+/** The fills under way, one per set. */
+const filling = new WeakMap<VectorSet, Promise<number>>();
+
+/**
+ * Reads the int8 vectors a set loaded sign bits first still misses, a page at a time in rowid
+ * order, and resolves to the D1 rows read. One fill runs per set; a vector that changed meanwhile
+ * is not overwritten (the change log's sync stores the newer one). Never rejects: a failed page
+ * ends the fill, and the next recall that finds vectors missing starts another.
+ */
+export function fillRerankVectors(meter: QueryMeter, db: Db, set: VectorSet): Promise<number> {
+  const running = filling.get(set);
+  if (running) return running.then(() => 0);
+  const fill = (async () => {
+    const before = meter.rowsRead;
+    let after = 0;
+    try {
+      while (set.missing > 0) {
+        const page = { agent: set.agent, model: set.model, after, limit: pageRows.withQ8 };
+        const [rows] = await meter.run([q8PageQuery(db, page)] as const);
+        for (const row of rows) {
+          const slot = set.slotOf(row.engram_rowid);
+          if (slot >= 0 && row.q8) set.fillRerank(slot, row.q8);
+        }
+        if (rows.length < page.limit) break;
+        after = rows[rows.length - 1]!.engram_rowid;
+      }
+    } catch (error) {
+      logMemoryFailure("memory_vector_fill_failed", error);
+    } finally {
+      filling.delete(set);
+    }
+    return meter.rowsRead - before;
+  })();
+  filling.set(set, fill);
+  return fill;
+}
+
+/** Reads the int8 vectors some slots miss (a scan's candidates, while the fill has not reached them). */
+export async function fillMissingRerank(
+  meter: QueryMeter,
+  db: Db,
+  set: VectorSet,
+  slots: readonly number[],
+): Promise<void> {
+  const rowids = [...new Set(slots.filter((slot) => set.alive[slot] && !set.hasRerank(slot)))].map(
+    (slot) => set.rowids[slot]!,
+  );
+  if (rowids.length === 0) return;
+  for (const rows of await meter.run(q8ByRowidQueries(db, rowids))) {
+    for (const row of rows) {
+      const slot = set.slotOf(row.engram_rowid);
+      if (slot >= 0 && row.model === set.model && row.q8) set.fillRerank(slot, row.q8);
+    }
+  }
 }
 
 /** The finest re-rank precision whose vectors for `count` engrams fit `room` bytes. */

@@ -23,10 +23,12 @@ const exactBelow = 256;
 
 /**
  * The slots nearest to the query: a Hamming distance on sign bits over every live slot keeps
- * `coarse` candidates; their re-rank vectors (int8 or 4-bit) give the cosine, and those at least
- * `floor` come back best first, at most `limit`. For a set without re-rank vectors in memory the
- * candidates are ordered by the query's dot product with their signs instead, and the caller
- * re-ranks the first ones with int8 vectors read from D1. `restrict` limits the scan to some slots.
+ * `coarse` candidates (candidateSlots); their re-rank vectors (int8 or 4-bit) give the cosine, and
+ * those at least `floor` come back best first, at most `limit`. For a set without re-rank vectors
+ * in memory the candidates are ordered by the query's dot product with their signs instead, and the
+ * caller re-ranks the first ones with int8 vectors read from D1. `restrict` limits the scan to some
+ * slots. A slot whose re-rank vector is missing (a set loaded sign bits first) is left out: the
+ * caller fills the candidates' first.
  */
 export function nearestSlots(
   set: VectorSet,
@@ -34,19 +36,23 @@ export function nearestSlots(
   options: { limit: number; floor: number; coarse: number; restrict?: readonly number[] },
 ): ScoredSlot[] {
   if (set.live === 0 || query.unit.length !== set.dims) return [];
-  const candidates =
-    options.restrict ??
-    (set.live <= Math.max(exactBelow, options.coarse) ? liveSlots(set) : hammingNearest(set, query, options.coarse));
+  const candidates = options.restrict ?? candidateSlots(set, query, options.coarse);
   const scored: ScoredSlot[] = [];
   const inMemory = set.precision !== "bits";
   for (const slot of candidates) {
     if (!set.alive[slot]) continue;
+    if (inMemory && !set.hasRerank(slot)) continue;
     const cosine = inMemory ? set.cosine(slot, query.unit) : signDot(set, query, slot);
     if (inMemory && cosine < options.floor) continue;
     scored.push({ slot, rowid: set.rowids[slot]!, cosine });
   }
   scored.sort((a, b) => b.cosine - a.cosine);
   return scored.slice(0, options.limit);
+}
+
+/** The slots a scan re-ranks: every live one in a small set, else the `coarse` nearest by Hamming distance. */
+export function candidateSlots(set: VectorSet, query: ScanQuery, coarse: number): number[] {
+  return set.live <= Math.max(exactBelow, coarse) ? liveSlots(set) : hammingNearest(set, query, coarse);
 }
 
 function liveSlots(set: VectorSet): number[] {

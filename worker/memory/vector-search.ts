@@ -2,14 +2,16 @@ import type { Db } from "../db/database";
 import type { QueryMeter } from "../db/engram-meter";
 import { q8ByRowidQueries } from "../db/engram-vector-queries";
 import { cosineInt8, decodeHex, int8Norm } from "./vector-codec";
-import { nearestSlots, scanQuery, type ScoredSlot } from "./vector-scan";
+import { fillMissingRerank } from "./vector-cache";
+import { candidateSlots, nearestSlots, scanQuery, type ScoredSlot } from "./vector-scan";
 import type { VectorSet } from "./vector-set";
 
 /**
  * The set's nearest engrams to `vector` with cosines of at least `floor`, best first. A set whose
  * re-rank vectors are in memory answers without D1 (int8: exact as stored; 4-bit: within about
  * ±0.02, and `exact` re-reads the int8 vectors of the answers, for the near-duplicate threshold).
- * A set without them has its best sign-bit candidates' int8 vectors read (one row each). `also` are
+ * A set without them has its best sign-bit candidates' int8 vectors read (one row each), and so has
+ * a set loaded sign bits first for the candidates whose vectors have not followed yet. `also` are
  * rowids whose cosine is wanted too (full-text candidates), returned in `cosines`.
  */
 export async function searchVectors(
@@ -23,10 +25,15 @@ export async function searchVectors(
   const cosines = new Map<number, number>();
   const wanted = (options.also ?? []).map((rowid) => set.slotOf(rowid)).filter((slot) => slot >= 0 && set.alive[slot]);
   const coarse = coarseCount(set.live, options.limit);
-  const restrict = options.restrict ? { restrict: options.restrict } : {};
+  let restrict = options.restrict ? { restrict: options.restrict } : {};
+  if (set.missing > 0) {
+    const candidates = options.restrict ?? candidateSlots(set, query, coarse);
+    await fillMissingRerank(meter, db, set, [...candidates, ...wanted]);
+    restrict = { restrict: candidates };
+  }
   if (set.precision === "q8" || (set.precision === "q4" && !options.exact)) {
     const nearest = nearestSlots(set, query, { limit: options.limit, floor: options.floor, coarse, ...restrict });
-    for (const slot of wanted) cosines.set(set.rowids[slot]!, set.cosine(slot, query.unit));
+    for (const slot of wanted) if (set.hasRerank(slot)) cosines.set(set.rowids[slot]!, set.cosine(slot, query.unit));
     return { nearest, cosines };
   }
   // Candidates from memory (4-bit cosines, or sign dot products), confirmed with int8 vectors from D1.

@@ -24,6 +24,8 @@ export class VectorSet {
   seq = 0;
   size = 0;
   live = 0;
+  /** Live slots whose re-rank vector is not in memory yet (a set loaded sign bits first). */
+  missing = 0;
   rowids = new Float64Array(0);
   alive: Uint8Array;
   bits: Uint32Array;
@@ -64,38 +66,63 @@ export class VectorSet {
 
   /**
    * Stores one row as read from D1 (hex BLOBs); false when it cannot join the set (other
-   * dimensions, or BLOBs not of its dimensions' size).
+   * dimensions, or BLOBs not of its dimensions' size). A row read without its int8 vector
+   * (`q8` undefined: a load of sign bits first) leaves the slot's re-rank vector missing.
    */
   put(row: StoredVector): boolean {
     const dims = row.dims ?? 0;
     const withQ8 = this.precision !== "bits";
     if (dims <= 0 || row.bits?.length !== signWords(dims) * 8) return false;
-    if (withQ8 && row.q8?.length !== 2 * dims) return false;
+    if (withQ8 && row.q8 !== undefined && row.q8?.length !== 2 * dims) return false;
     if (this.dims === 0) this.setDimensions(dims);
     else if (dims !== this.dims) return false;
     let slot = this.slotOf(row.engram_rowid);
     if (slot < 0) slot = this.insertSlot(row.engram_rowid);
     if (!this.alive[slot]) this.live += 1;
+    else if (withQ8 && !this.hasRerank(slot)) this.missing -= 1;
     this.alive[slot] = 1;
     this.signs.putBitsHex(slot, row.bits);
     if (withQ8 && row.q8) {
       const { values, squares } = this.signs.int8FromHex(row.q8);
       this.storeRerank(slot, values, squares);
+    } else if (withQ8) {
+      this.norms[slot] = Number.NaN;
+      this.missing += 1;
     }
     this.importance[slot] = row.importance ?? 0.5;
     this.updatedMs[slot] = timestampMs(row.updated_at);
     return true;
   }
 
+  /** Whether the slot's re-rank vector is in memory (never at precision "bits"). */
+  hasRerank(slot: number): boolean {
+    return this.precision !== "bits" && !Number.isNaN(this.norms[slot]!);
+  }
+
+  /**
+   * Fills a live slot's missing re-rank vector from SQLite's hex() of its int8 vector; false when
+   * the slot has one already (a newer one, from the change log) or the vector is not of its size.
+   */
+  fillRerank(slot: number, q8: string): boolean {
+    if (!this.alive[slot] || this.precision === "bits" || this.hasRerank(slot) || q8.length !== 2 * this.dims) {
+      return false;
+    }
+    const { values, squares } = this.signs.int8FromHex(q8);
+    this.storeRerank(slot, values, squares);
+    this.missing -= 1;
+    return true;
+  }
+
   remove(rowid: number): void {
     const slot = this.slotOf(rowid);
     if (slot < 0 || !this.alive[slot]) return;
+    if (this.precision !== "bits" && !this.hasRerank(slot)) this.missing -= 1;
     this.alive[slot] = 0;
     this.live -= 1;
     if (this.size > 64 && this.live < this.size * 0.75) this.compact();
   }
 
-  /** Cosine between a unit query and the slot's re-rank vector (not for precision "bits"). */
+  /** Cosine between a unit query and the slot's re-rank vector (only for a slot that has one). */
   cosine(slot: number, query: Float64Array): number {
     const norm = this.norms[slot]!;
     if (this.precision === "q8") return cosineInt8(query, this.rerank, slot * this.stride, norm);
@@ -125,9 +152,10 @@ export class VectorSet {
     this.precision = precision;
     this.stride = strideOf(precision, this.dims);
     this.rerank = new Int8Array(this.rowids.length * this.stride);
+    if (precision === "bits") this.missing = 0;
     if (precision === "bits" || before.precision !== "q8") return;
     for (let slot = 0; slot < this.size; slot++) {
-      if (this.alive[slot])
+      if (this.alive[slot] && !Number.isNaN(this.norms[slot]!))
         this.storeRerank(slot, before.rerank.subarray(slot * before.stride, (slot + 1) * before.stride));
     }
   }

@@ -9,7 +9,7 @@ import { chatSchema } from "../schemas/chat";
 export function chatRoutes(router: AppRouter): void {
   router.post("/api/chat", async (request, env, ctx) => {
     const input = parseInput(chatSchema, await readJsonBody(request));
-    const chat = await prepareChat(env, input);
+    const chat = await prepareChat(env, ctx, input);
     if (input.stream) return chatEventStream(env, ctx, chat, request.signal);
 
     const answer = await generateReply(chat, request.signal);

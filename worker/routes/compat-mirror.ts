@@ -38,13 +38,13 @@ export function mirrorCompatRoutes(router: AppRouter): void {
   router.post("/search", async (request, env, ctx) => {
     const input = parseInput(mirrorSearchSchema, await readJsonBody(request));
     const memory = memoryFor(env);
-    const { results, touched } = await recall(memory, {
+    const { results, background } = await recall(memory, {
       agent: input.agent_filter ?? null,
       query: input.query,
       limit: input.top_k ?? 5,
       minSimilarity: input.threshold ?? 0.5,
     });
-    ctx.waitUntil(touched.then(() => maintainQuietly(memory)));
+    ctx.waitUntil(background.then(() => maintainQuietly(memory)));
     return json(results.map((row) => mirrorSearchResult(row, row.similarity ?? 0)));
   });
 

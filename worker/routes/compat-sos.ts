@@ -47,12 +47,12 @@ export function sosCompatRoutes(router: AppRouter): void {
   router.post("/memory/search", async (request, env, ctx) => {
     const input = parseInput(sosSearchSchema, await readJsonBody(request));
     const memory = memoryFor(env);
-    const { results, touched } = await recall(memory, {
+    const { results, background } = await recall(memory, {
       agent: agentId(env),
       query: input.query,
       limit: input.limit ?? 5,
     });
-    ctx.waitUntil(touched.then(() => maintainQuietly(memory)));
+    ctx.waitUntil(background.then(() => maintainQuietly(memory)));
     return json({ success: true, results: results.map(sosEngramRow) });
   });
 
@@ -81,7 +81,7 @@ export function sosCompatRoutes(router: AppRouter): void {
   /** The prototype's chat had no sessions: its turns share one session of their own. */
   router.post("/chat", async (request, env, ctx) => {
     const input = parseInput(sosChatSchema, await readJsonBody(request));
-    const chat = await prepareChat(env, {
+    const chat = await prepareChat(env, ctx, {
       message: input.message,
       model: input.model,
       session_id: "sos-prototype-chat",

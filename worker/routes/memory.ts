@@ -53,13 +53,13 @@ export function memoryRoutes(router: AppRouter): void {
   router.post("/api/memories/search", async (request, env, ctx) => {
     const input = parseInput(searchEngramsSchema, await readJsonBody(request));
     const memory = memoryFor(env);
-    const { results, trace, touched } = await recall(memory, {
+    const { results, trace, background } = await recall(memory, {
       agent: input.agent ?? agentId(env),
       query: input.query,
       limit: input.limit ?? 10,
       ...(input.context_id !== undefined && { contextId: input.context_id }),
     });
-    ctx.waitUntil(touched.then(() => maintainQuietly(memory)));
+    ctx.waitUntil(background.then(() => maintainQuietly(memory)));
     return json({
       results: results.map((row) => ({ ...memoryView(row), score: row.score, similarity: row.similarity })),
       embedding_model: memory.embedder.model,
