@@ -1,4 +1,4 @@
-import type { D1Database } from "@cloudflare/workers-types/index";
+import type { D1Database, D1PreparedStatement } from "@cloudflare/workers-types/index";
 import { createDb } from "../worker/db/database";
 import { QueryMeter } from "../worker/db/engram-meter";
 import type { Env } from "../worker/env";
@@ -46,11 +46,36 @@ interface RecallBody {
   vector?: string;
   cold?: boolean;
   use?: { text: boolean; vector: boolean };
+  /** Keep the statements of the recall's first D1 batch, for `/replay`. */
+  record?: boolean;
+}
+
+interface RecordedStatement {
+  sql: string;
+  params: unknown[];
+}
+
+/** The first D1 batch of the last recall asked to record it (kept in the isolate between requests). */
+let recordedBatch: RecordedStatement[] = [];
+
+/** `d1` for a recall's own batches, remembering what each one sent. */
+function recordingD1(d1: D1Database, batches: RecordedStatement[][]): D1Database {
+  type Bound = RecordedStatement & { statement: D1PreparedStatement };
+  const prepare = (sql: string) => ({
+    bind: (...params: unknown[]): Bound => ({ sql, params, statement: d1.prepare(sql).bind(...params) }),
+  });
+  const batch = (statements: Bound[]) => {
+    batches.push(statements.map(({ sql, params }) => ({ sql, params })));
+    return d1.batch(statements.map((bound) => bound.statement));
+  };
+  return { prepare, batch } as unknown as D1Database;
 }
 
 async function benchRecall(env: BenchEnv, body: RecallBody) {
+  const batches: RecordedStatement[][] = [];
+  const d1 = body.record ? recordingD1(env.DB, batches) : env.DB;
   const memory: Memory = body.vector
-    ? { d1: env.DB, db: createDb(env.DB), embedder: benchEmbedder }
+    ? { d1, db: createDb(env.DB), embedder: benchEmbedder }
     : memoryFor({ DB: env.DB, EMBEDDING_PROVIDER: "hash" } as unknown as Env);
   if (body.cold) forgetVectorCache();
   // The query's vector arrives as base64 here; a provider's embedding would arrive as numbers.
@@ -66,6 +91,7 @@ async function benchRecall(env: BenchEnv, body: RecallBody) {
   );
   // The accessed_at update and, after a cold load of sign bits first, the rest of the int8 vectors.
   const background = await timed(() => value.background);
+  if (body.record) recordedBatch = batches[0] ?? [];
   return {
     ms,
     ids: value.results.map((row) => row.id),
@@ -145,8 +171,16 @@ async function d1RoundTrip(env: BenchEnv) {
   return { ms };
 }
 
+/** The recorded batch of a warm recall sent again on its own: D1's part of that recall, without the worker's. */
+async function replayBatch(env: BenchEnv) {
+  const statements = recordedBatch.map(({ sql, params }) => env.DB.prepare(sql).bind(...params));
+  const { ms } = await timed(() => env.DB.batch(statements));
+  return { ms, statements: statements.length };
+}
+
 const routes: Record<string, (env: BenchEnv, body: never) => Promise<unknown>> = {
   "/d1": d1RoundTrip,
+  "/replay": replayBatch,
   "/recall": benchRecall,
   "/scan": benchScan,
   "/naive": naiveRecall,
