@@ -147,9 +147,10 @@ const filling = new WeakMap<VectorSet, Promise<number>>();
 
 /**
  * Reads the int8 vectors a set loaded sign bits first still misses, a page at a time in rowid
- * order, and resolves to the D1 rows read. One fill runs per set; a vector that changed meanwhile
- * is not overwritten (the change log's sync stores the newer one). Never rejects: a failed page
- * ends the fill, and the next recall that finds vectors missing starts another.
+ * order, and resolves to the D1 rows read. One fill runs per set, and stops when the cache drops the
+ * set; a vector that changed meanwhile is not overwritten (the change log's sync stores the newer
+ * one). Never rejects: a failed page ends the fill, and the next recall that finds vectors missing
+ * starts another.
  */
 export function fillRerankVectors(meter: QueryMeter, db: Db, set: VectorSet): Promise<number> {
   const running = filling.get(set);
@@ -158,7 +159,7 @@ export function fillRerankVectors(meter: QueryMeter, db: Db, set: VectorSet): Pr
     const before = meter.rowsRead;
     let after = 0;
     try {
-      while (set.missing > 0) {
+      while (set.missing > 0 && sets.get(keyOf(set.agent, set.model)) === set) {
         const page = { agent: set.agent, model: set.model, after, limit: pageRows.withQ8 };
         const [rows] = await meter.run([q8PageQuery(db, page)] as const);
         for (const row of rows) {
