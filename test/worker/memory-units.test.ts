@@ -6,7 +6,7 @@ import { hashEmbedding } from "../../worker/memory/hash-embedding";
 import { cosineInt8, decodeHex, int8Norm, packVector, unitVector } from "../../worker/memory/vector-codec";
 import { SignBitStore } from "../../worker/memory/sign-bit-store";
 import { hammingNearest, nearestSlots, scanQuery } from "../../worker/memory/vector-scan";
-import { VectorSet, type StoredVector } from "../../worker/memory/vector-set";
+import { timestampMs, VectorSet, type StoredVector } from "../../worker/memory/vector-set";
 
 /** The memory engine's pure parts, in Node (the same code runs in workerd in the other memory tests). */
 
@@ -168,6 +168,36 @@ describe("the vector set", () => {
     expect(set.size).toBeLessThan(200);
     for (const rowid of rowids.slice(120)) expect(set.alive[set.slotOf(rowid)]).toBe(1);
     for (const rowid of rowids.slice(0, 120)) expect(set.slotOf(rowid) < 0 || !set.alive[set.slotOf(rowid)]).toBe(true);
+  });
+
+  it("grows once for a reserved page and keeps vectors put before and after", () => {
+    const next = random(4);
+    const set = new VectorSet("a", "m", "q8");
+    const vectors = Array.from({ length: 300 }, () => randomUnit(next, 96));
+    set.reserve(250);
+    expect(set.rowids.length).toBe(250);
+    vectors.slice(0, 250).forEach((vector, index) => set.put(stored(index + 1, vector)));
+    expect(set.rowids.length).toBe(250);
+    set.reserve(50);
+    vectors.slice(250).forEach((vector, index) => set.put(stored(index + 251, vector)));
+    expect(set.rowids.length).toBe(300);
+    for (const slot of [0, 249, 250, 299]) {
+      expect(set.cosine(slot, scanQuery(vectors[slot]!).unit)).toBeGreaterThan(0.99);
+      expect(nearestSlots(set, scanQuery(vectors[slot]!), { limit: 1, floor: 0, coarse: 300 })[0]!.rowid).toBe(
+        slot + 1,
+      );
+    }
+  });
+
+  it("reads SQLite's timestamps as UTC, with or without milliseconds, and ISO 8601 too", () => {
+    expect(timestampMs("2026-11-26 03:04:05")).toBe(Date.UTC(2026, 10, 26, 3, 4, 5));
+    expect(timestampMs("2026-11-26 03:04:05.678")).toBe(Date.UTC(2026, 10, 26, 3, 4, 5, 678));
+    expect(timestampMs("2026-11-26T03:04:05.678Z")).toBe(Date.UTC(2026, 10, 26, 3, 4, 5, 678));
+    expect(timestampMs("2026-11-26T04:04:05+01:00")).toBe(Date.UTC(2026, 10, 26, 3, 4, 5));
+    const before = Date.now();
+    for (const unknown of ["2026-13-26 03:04:05", "2026-11-26 03:04:0x", "yesterday", null]) {
+      expect(timestampMs(unknown)).toBeGreaterThanOrEqual(before);
+    }
   });
 
   it("refuses a vector of other dimensions", () => {

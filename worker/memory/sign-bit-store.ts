@@ -31,6 +31,14 @@ export class SignBitStore {
   bits: Uint32Array;
   alive: Uint8Array;
   private readonly kernels: ScanKernels;
+  /** Views of the regions the kernels read and write (the memory never grows after construction). */
+  private readonly views: {
+    query: Uint32Array;
+    histogram: Uint32Array;
+    hex: Uint8Array;
+    decoded: Uint8Array;
+    distances: Uint16Array;
+  };
   private readonly offsets: {
     query: number;
     histogram: number;
@@ -63,6 +71,13 @@ export class SignBitStore {
     const buffer = this.kernels.memory.buffer;
     this.bits = new Uint32Array(buffer, bits, capacity * words);
     this.alive = new Uint8Array(buffer, alive, capacity);
+    this.views = {
+      query: new Uint32Array(buffer, query, words),
+      histogram: new Uint32Array(buffer, histogram, histogramLength(words)),
+      hex: new Uint8Array(buffer, hex, 2 * components),
+      decoded: new Uint8Array(buffer, decoded, components),
+      distances: new Uint16Array(buffer, distances, capacity),
+    };
     if (keep) {
       this.bits.set(keep.from.bits.subarray(0, keep.slots * words));
       this.alive.set(keep.from.alive.subarray(0, keep.slots));
@@ -74,11 +89,9 @@ export class SignBitStore {
    * many live slots are at each distance. Both are views of the memory, valid until the next call.
    */
   distances(query: Uint32Array, size: number): { distances: Uint16Array; histogram: Uint32Array } {
-    const buffer = this.kernels.memory.buffer;
-    const { offsets, words } = this;
-    new Uint32Array(buffer, offsets.query, words).set(query);
-    const histogram = new Uint32Array(buffer, offsets.histogram, histogramLength(words));
-    histogram.fill(0);
+    const { offsets, views, words } = this;
+    views.query.set(query);
+    views.histogram.fill(0);
     this.kernels.distances(
       offsets.query,
       offsets.bits,
@@ -88,13 +101,15 @@ export class SignBitStore {
       size,
       words,
     );
-    return { distances: new Uint16Array(buffer, offsets.distances, size), histogram };
+    return { distances: views.distances.subarray(0, size), histogram: views.histogram };
   }
 
   /** Stores a slot's sign bits from SQLite's hex() of them (as many digits as the words hold, or fewer). */
   putBitsHex(slot: number, hex: string): void {
-    const { bytes } = this.decode(hex, this.words * 4);
-    new Uint8Array(this.bits.buffer, this.bits.byteOffset + slot * this.words * 4, bytes.length).set(bytes);
+    const bytes = this.words * 4;
+    const { written } = encoder.encodeInto(hex, this.views.hex.subarray(0, 2 * bytes));
+    // Decoded straight into the slot's words.
+    this.kernels.hex(this.offsets.hex, written, this.offsets.bits + slot * bytes);
   }
 
   /**
@@ -102,17 +117,10 @@ export class SignBitStore {
    * squares. `values` is a view of the memory, valid until the next decoding.
    */
   int8FromHex(hex: string): { values: Int8Array; squares: number } {
-    const { bytes, squares } = this.decode(hex, this.words * 32);
-    return { values: new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length), squares };
-  }
-
-  private decode(hex: string, most: number): { bytes: Uint8Array; squares: number } {
-    const buffer = this.kernels.memory.buffer;
-    const { offsets } = this;
-    // ASCII digits: one byte each; more than `most` bytes' worth are left out.
-    const { written } = encoder.encodeInto(hex, new Uint8Array(buffer, offsets.hex, 2 * most));
-    const squares = this.kernels.hex(offsets.hex, written, offsets.decoded);
-    return { bytes: new Uint8Array(buffer, offsets.decoded, written >>> 1), squares };
+    const { written } = encoder.encodeInto(hex, this.views.hex);
+    const squares = this.kernels.hex(this.offsets.hex, written, this.offsets.decoded);
+    const { buffer, byteOffset } = this.views.decoded;
+    return { values: new Int8Array(buffer, byteOffset, written >>> 1), squares };
   }
 }
 

@@ -131,6 +131,7 @@ async function loadVectorSet(
   while (true) {
     const limit = withQ8 ? pageRows.withQ8 : pageRows.bitsOnly;
     const [rows] = await meter.run([vectorPageQuery(db, { agent, model, after, limit, withQ8 })] as const);
+    set.reserve(rows.length);
     for (const row of rows) set.put(row);
     // More rows than the range promised room for (another model's rows interleave): coarsen.
     if (set.precision !== "bits") set.coarsen(precisionFor(set.size, set.dims, room));
