@@ -35,10 +35,11 @@ const agent = "bench";
 const k = 5;
 /** SOS_BENCH_MEMORY_SIZES=1000,10000 runs a subset (each size needs its rounds below). */
 const sizes = (process.env.SOS_BENCH_MEMORY_SIZES ?? "1000,10000,100000").split(",").map(Number);
-const rounds: Record<number, { warm: number; cold: number; naive: number }> = {
-  1_000: { warm: 300, cold: 30, naive: 30 },
-  10_000: { warm: 300, cold: 15, naive: 10 },
-  100_000: { warm: 200, cold: 5, naive: 3 },
+/** Recalls per size; `coldWork`: queries whose cold recall is replayed (twice each) for the worker's own time. */
+const rounds: Record<number, { warm: number; cold: number; naive: number; coldWork: number }> = {
+  1_000: { warm: 300, cold: 30, naive: 30, coldWork: 5 },
+  10_000: { warm: 300, cold: 15, naive: 10, coldWork: 4 },
+  100_000: { warm: 200, cold: 5, naive: 3, coldWork: 2 },
 };
 const model = "bench-768";
 
@@ -128,6 +129,7 @@ interface Sample {
   rowsRead: number;
   computeMs?: number;
   d1Ms?: number;
+  sqlMs?: number;
   roundTrips?: number;
   cache?: string;
   backgroundMs?: number;
@@ -160,7 +162,7 @@ async function latency(bundle: WorkerBundle): Promise<void> {
     console.log(
       `agent '${agent}', ${dimensions}-dimension vectors, top_k ${k}; rows budget 3 × top_k + 10 = ${3 * k + 10}\n` +
         "times in the isolate, D1 round trips included (workerd's clock ticks in whole ms locally: p50/p99 are whole ms,\n" +
-        "means are exact over many rounds); 'D1' is the mean wait for D1, 'scan' the mean of the vector scan and fusion;\n" +
+        "means are exact over many rounds); 'D1' is the mean wait for D1, 'scan' the mean of the vector scan and fusion in the worker;\n" +
         "rows are D1's rows_read, the accessed_at update (and a cold recall's background reads) included; scan recall@5: the vector scan's top 5 against exact float cosines\n" +
         "engrams | warm p50 | warm p99 | warm mean (D1 / scan) | rows/warm max | cold p50 | cold p99 | rows/cold | naive p50 | naive p99 | rows/naive | naive ÷ warm | scan recall@5",
     );
@@ -180,17 +182,32 @@ async function latency(bundle: WorkerBundle): Promise<void> {
       for (let round = 0; round < 20; round++) await recallOnce(round, false);
       const floor = await measure(300, () => call<Sample>(worker, "/d1", {}));
       const warm = await measure(rounds[size]!.warm, (round) => recallOnce(round, false));
-      // D1's part of a warm recall: each recall's first batch recorded, then sent again on its own.
-      const replayed = await measure(100, async (round) => {
-        const query = queries[round % queries.length]!;
-        await call(worker, "/recall", { agent, k, query: query.text, vector: base64(query.vector), record: true });
-        return call<Sample>(worker, "/replay", {});
-      });
       const cold = await measure(rounds[size]!.cold, (round) => recallOnce(round, true));
       const naive = await measure(rounds[size]!.naive, (round) => {
         const query = queries[round % queries.length]!;
         return call<Sample>(worker, "/naive", { agent, k, vector: base64(query.vector) });
       });
+
+      // The worker's own time: recalls made again against their recorded D1 answers, without I/O.
+      const workerTime = async (cold: boolean, queryCount: number, rounds: number) => {
+        const answerMs: number[] = [];
+        const backgroundMs: number[] = [];
+        for (const query of queries.slice(0, queryCount)) {
+          const times = await call<{ answerMs: number[]; backgroundMs: number[] }>(worker, "/worker-time", {
+            agent,
+            k,
+            query: query.text,
+            vector: base64(query.vector),
+            cold,
+            rounds,
+          });
+          answerMs.push(...times.answerMs);
+          backgroundMs.push(...times.backgroundMs);
+        }
+        return { answerMs, backgroundMs };
+      };
+      const warmWork = await workerTime(false, 20, 10);
+      const coldWork = await workerTime(true, rounds[size]!.coldWork, 2);
 
       // The scan alone against exact float cosines over every vector.
       let hits = 0;
@@ -238,13 +255,15 @@ async function latency(bundle: WorkerBundle): Promise<void> {
           pad((hits / (scanQueries.length * k)).toFixed(2), 13),
         ].join(" | "),
       );
+      const average = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
       console.log(
-        `        (rounds: ${warm.length} warm [cache ${warmStates}], ${cold.length} cold, ${naive.length} naive; ` +
-          `an empty D1 round trip takes ${ms(mean(floor))} (mean), a warm recall makes ${mean(warm, (sample) => sample.roundTrips ?? 0).toFixed(2)} (mean) ` +
-          `and its batch sent again alone takes ${ms(mean(replayed))} (mean); ` +
-          `warm recall outside D1 waits: ${ms(mean(warm) - mean(warm, (sample) => sample.d1Ms ?? 0))} (mean); ` +
-          `after a cold recall the rest of the vectors are read in the background in ${ms(mean(cold, (sample) => sample.backgroundMs ?? 0))} (mean); ` +
-          `seeded in ${seedSeconds.toFixed(1)} s)`,
+        `        rounds: ${warm.length} warm [cache ${warmStates}], ${cold.length} cold, ${naive.length} naive; seeded in ${seedSeconds.toFixed(1)} s\n` +
+          `        a warm recall makes ${mean(warm, (sample) => sample.roundTrips ?? 0).toFixed(2)} D1 round trips and waits ${ms(mean(warm, (sample) => sample.d1Ms ?? 0))} for D1, ` +
+          `which runs its statements in ${ms(mean(warm, (sample) => sample.sqlMs ?? 0))} (D1's meta.duration); an empty round trip takes ${ms(mean(floor))}\n` +
+          `        the worker's own time (the recall again against D1's recorded answers, no I/O; means): warm ${ms(average(warmWork.answerMs))} ` +
+          `(${warmWork.answerMs.length} rounds); cold ${ms(average(coldWork.answerMs))} to the answer, then ${ms(average(coldWork.backgroundMs))} in the background ` +
+          `(${coldWork.answerMs.length} rounds)\n` +
+          `        after a cold recall the rest of the vectors are read in the background in ${ms(mean(cold, (sample) => sample.backgroundMs ?? 0))} (mean)`,
       );
     }
   } finally {

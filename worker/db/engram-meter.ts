@@ -16,6 +16,8 @@ export class QueryMeter {
   roundTrips = 0;
   /** Time waiting for D1 (the isolate's clock: whole milliseconds when run locally). */
   waitedMs = 0;
+  /** Of that, D1's own time running the statements (its `meta.duration`), the rest being transport. */
+  sqlMs = 0;
 
   constructor(readonly d1: D1Database) {}
 
@@ -30,7 +32,10 @@ export class QueryMeter {
     this.waitedMs += performance.now() - started;
     this.roundTrips += 1;
     this.statements += statements.length;
-    for (const result of results) this.rowsRead += result.meta?.rows_read ?? 0;
+    for (const result of results) {
+      this.rowsRead += result.meta?.rows_read ?? 0;
+      this.sqlMs += result.meta?.duration ?? 0;
+    }
     return results.map((result) => result.results) as unknown as RowsOf<Q>;
   }
 

@@ -70,6 +70,8 @@ export interface RecallTrace {
   computeMs: number;
   /** Milliseconds waiting for D1. */
   d1Ms: number;
+  /** Of d1Ms, D1's own time running the statements. */
+  sqlMs: number;
 }
 
 /**
@@ -116,6 +118,7 @@ export async function recall(
     vectorCandidates: 0,
     computeMs: 0,
     d1Ms: 0,
+    sqlMs: 0,
   };
 
   const match = useText ? ftsMatchExpression(request.query) : undefined;
@@ -238,6 +241,7 @@ export async function recall(
   trace.statements = meter.statements;
   trace.roundTrips = meter.roundTrips;
   trace.d1Ms = meter.waitedMs;
+  trace.sqlMs = meter.sqlMs;
 
   // Other agents' matches took the cheap full-text page: ask again within the agent only.
   if (results.length < request.limit && foreign > 0 && !scopedText && textRows.length === textDepth) {
@@ -391,5 +395,6 @@ function addTraces(first: RecallTrace, second: RecallTrace): RecallTrace {
     roundTrips: first.roundTrips + second.roundTrips,
     computeMs: first.computeMs + second.computeMs,
     d1Ms: first.d1Ms + second.d1Ms,
+    sqlMs: first.sqlMs + second.sqlMs,
   };
 }
