@@ -94,7 +94,7 @@ function replayingD1(tape: Tape): D1Database {
   return { prepare, batch } as unknown as D1Database;
 }
 
-function benchMemory(env: BenchEnv, d1: D1Database, body: RecallBody): Memory {
+function benchMemory(d1: D1Database, body: RecallBody): Memory {
   return body.vector
     ? { d1, db: createDb(d1), embedder: benchEmbedder }
     : memoryFor({ DB: d1, EMBEDDING_PROVIDER: "hash" } as unknown as Env);
@@ -114,7 +114,7 @@ async function benchRecall(env: BenchEnv, body: RecallBody) {
   if (body.cold) forgetVectorCache();
   // The query's vector arrives as base64 here; a provider's embedding would arrive as numbers.
   const queryVector = body.vector ? decodeVector(body.vector) : undefined;
-  const { ms, value } = await timed(() => recall(benchMemory(env, env.DB, body), recallRequest(body, queryVector)));
+  const { ms, value } = await timed(() => recall(benchMemory(env.DB, body), recallRequest(body, queryVector)));
   // The accessed_at update and, after a cold load of sign bits first, the rest of the int8 vectors.
   const background = await timed(() => value.background);
   return {
@@ -134,14 +134,14 @@ async function workerTime(env: BenchEnv, body: RecallBody & { rounds: number }) 
   const queryVector = body.vector ? decodeVector(body.vector) : undefined;
   const tape: Tape = new Map();
   if (body.cold) forgetVectorCache();
-  const recorded = await recall(benchMemory(env, recordingD1(env.DB, tape), body), recallRequest(body, queryVector));
+  const recorded = await recall(benchMemory(recordingD1(env.DB, tape), body), recallRequest(body, queryVector));
   await recorded.background;
   const answerMs: number[] = [];
   const backgroundMs: number[] = [];
   for (let round = 0; round < body.rounds; round++) {
     if (body.cold) forgetVectorCache();
     const { ms, value } = await timed(() =>
-      recall(benchMemory(env, replayingD1(tape), body), recallRequest(body, queryVector)),
+      recall(benchMemory(replayingD1(tape), body), recallRequest(body, queryVector)),
     );
     answerMs.push(ms);
     backgroundMs.push((await timed(() => value.background)).ms);
