@@ -194,6 +194,8 @@ describe("the vector set", () => {
     expect(timestampMs("2026-11-26 03:04:05.678")).toBe(Date.UTC(2026, 10, 26, 3, 4, 5, 678));
     expect(timestampMs("2026-11-26T03:04:05.678Z")).toBe(Date.UTC(2026, 10, 26, 3, 4, 5, 678));
     expect(timestampMs("2026-11-26T04:04:05+01:00")).toBe(Date.UTC(2026, 10, 26, 3, 4, 5));
+    // More digits of the second than the worker writes: still read as UTC.
+    expect(timestampMs("2026-11-26 03:04:05.678901")).toBe(Date.UTC(2026, 10, 26, 3, 4, 5, 678));
     const before = Date.now();
     for (const unknown of ["2026-13-26 03:04:05", "2026-11-26 03:04:0x", "yesterday", null]) {
       expect(timestampMs(unknown)).toBeGreaterThanOrEqual(before);

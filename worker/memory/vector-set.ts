@@ -296,7 +296,8 @@ export interface StoredVector {
 /** SQLite DATETIME text (UTC) or ISO 8601 as milliseconds; unknown counts as now. */
 export function timestampMs(value: Timestamp | null): number {
   if (value === null) return Date.now();
-  const ms = sqliteTimestampMs(value) ?? Date.parse(value);
+  const ms =
+    sqliteTimestampMs(value) ?? Date.parse(/^\d{4}-\d{2}-\d{2} /.test(value) ? `${value.replace(" ", "T")}Z` : value);
   return Number.isFinite(ms) ? ms : Date.now();
 }
 
