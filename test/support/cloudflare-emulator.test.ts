@@ -56,7 +56,7 @@ describe("the emulator's server", () => {
   });
 
   it("names a route it does not emulate", async () => {
-    const { status, body } = await get(`/accounts/${accountId}/workers/scripts`, {
+    const { status, body } = await get(`/accounts/${accountId}/r2/buckets`, {
       authorization: "Bearer emulator-token",
     });
     expect(status).toBe(404);
@@ -64,7 +64,7 @@ describe("the emulator's server", () => {
     expect(body.errors).toEqual([
       {
         code: 7000,
-        message: `No route for that URI: GET /client/v4/accounts/${accountId}/workers/scripts (not emulated)`,
+        message: `No route for that URI: GET /client/v4/accounts/${accountId}/r2/buckets (not emulated)`,
       },
     ]);
   });

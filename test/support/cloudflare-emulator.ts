@@ -1,6 +1,12 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type BetterSqlite3 from "better-sqlite3";
+import {
+  installAccounts,
+  type AccountOptions,
+  type AccountView,
+  type TokenOptions,
+} from "./cloudflare-emulator-account";
 import { installD1 } from "./cloudflare-emulator-d1";
 import { installPages, type PagesDeploymentView } from "./cloudflare-emulator-pages";
 import type { PagesUpload } from "./cloudflare-emulator-pages-assets";
@@ -12,7 +18,8 @@ import type { PagesUpload } from "./cloudflare-emulator-pages-assets";
  *
  * This file holds what every area shares: the server, the router, the envelope and the auth check.
  * Each product area (D1, Pages) lives in a sibling `cloudflare-emulator-<area>.ts` that
- * registers its routes through an {@link EmulatorAreaContext}.
+ * registers its routes through an {@link EmulatorAreaContext}. Tokens, accounts and which token
+ * may call which route live in cloudflare-emulator-account.ts.
  */
 
 /** One entry of an envelope's `errors` (Cloudflare adds `error_chain` on some header errors). */
@@ -46,6 +53,7 @@ export interface RouteReply {
   status?: number;
   result: unknown;
   resultInfo?: ResultInfo;
+  messages?: unknown[];
 }
 
 export type RouteHandler = (request: EmulatorRequest) => RouteReply | Promise<RouteReply>;
@@ -61,6 +69,8 @@ export interface EmulatorAreaContext {
   route(method: string, pattern: string, handler: RouteHandler, options?: RouteOptions): void;
   /** Ends the handler with Cloudflare's error envelope. */
   fail(status: number, ...errors: ApiError[]): never;
+  /** The request's API token, after Cloudflare's checks of the Authorization header (9106, 6003). */
+  bearer(headers: IncomingHttpHeaders): string;
 }
 
 export interface RecordedRequest {
@@ -76,6 +86,15 @@ export interface CloudflareEmulator {
   baseUrl: string;
   accountId: string;
   token: string;
+  /** Another API token: its accounts, status and permissions (see cloudflare-emulator-account.ts). */
+  addToken(value: string, options?: TokenOptions): { id: string };
+  /** Another account; D1 databases and Pages projects live in the main account only. */
+  addAccount(id: string, options?: AccountOptions): AccountView;
+  /** Every registered account, the main one first. */
+  accounts(): AccountView[];
+  /** A Worker in an account's script list (the main account unless given). */
+  createWorkersScript(name: string, accountId?: string): void;
+  createKvNamespace(title: string, accountId?: string): { id: string; title: string };
   createD1Database(name: string): { uuid: string; name: string };
   /** The live SQLite database behind a D1 database; a Time Travel restore replaces it, so ask again after one. */
   d1(uuid: string): BetterSqlite3.Database;
@@ -114,6 +133,8 @@ const apiPrefix = "/client/v4";
 export async function startCloudflareEmulator(options: {
   token: string;
   accountId: string;
+  /** The main account's workers.dev subdomain; null for an account that never registered one. @default "sos-test" */
+  workersDevSubdomain?: string | null;
 }): Promise<CloudflareEmulator> {
   const routes: Route[] = [];
   const requests: RecordedRequest[] = [];
@@ -130,7 +151,13 @@ export async function startCloudflareEmulator(options: {
     fail(status, ...errors) {
       throw new ApiFailure(status, errors);
     },
+    bearer,
   };
+  const accounts = installAccounts(context, {
+    token: options.token,
+    accountId: options.accountId,
+    workersDevSubdomain: options.workersDevSubdomain === undefined ? "sos-test" : options.workersDevSubdomain,
+  });
   const d1 = installD1(context);
   const pages = installPages(context);
 
@@ -151,7 +178,7 @@ export async function startCloudflareEmulator(options: {
     try {
       const match = url.pathname.startsWith(apiPrefix) ? matchRoute(routes, method, path) : undefined;
       if (match?.route.authenticate) match.route.authenticate(incoming.headers);
-      else checkAuth(incoming.headers, options.token);
+      else accounts.authorize(bearer(incoming.headers), match?.route.segments ?? [], match?.params ?? {});
       if (!match) {
         // Not Cloudflare's exact wording (it answers 400 "No route for that URI"): naming the route makes
         // a call the emulator does not cover obvious in wrangler's output.
@@ -169,7 +196,7 @@ export async function startCloudflareEmulator(options: {
         rawBody,
       };
       const reply = await match.route.handler(request);
-      const payload = envelope(true, reply.result, []);
+      const payload = envelope(true, reply.result, [], reply.messages);
       send(outgoing, reply.status ?? 200, reply.resultInfo ? { ...payload, result_info: reply.resultInfo } : payload);
     } catch (error) {
       if (!(error instanceof ApiFailure)) throw error;
@@ -187,6 +214,11 @@ export async function startCloudflareEmulator(options: {
     baseUrl: `http://127.0.0.1:${port}${apiPrefix}`,
     accountId: options.accountId,
     token: options.token,
+    addToken: (value, tokenOptions) => accounts.addToken(value, tokenOptions),
+    addAccount: (id, accountOptions) => accounts.addAccount(id, accountOptions),
+    accounts: () => accounts.accounts(),
+    createWorkersScript: (name, accountId) => accounts.createWorkersScript(name, accountId),
+    createKvNamespace: (title, accountId) => accounts.createKvNamespace(title, accountId),
     createD1Database: (name) => d1.createDatabase(name),
     d1: (uuid) => d1.sqlite(uuid),
     createPagesProject: (name, projectOptions) => pages.createProject(name, projectOptions),
@@ -204,16 +236,17 @@ export async function startCloudflareEmulator(options: {
 }
 
 /**
- * Cloudflare's answers for API-token auth: no credentials at all is 400/9106, a malformed
- * Authorization header is 400/6003 (with 6111 in the chain), an unknown token is 403/10000.
+ * Cloudflare's answers for a missing or malformed credential: no credentials at all is 400/9106, a
+ * malformed Authorization header is 400/6003 (with 6111 in the chain). Whether the token is known
+ * and may call the route is the account area's to say (an unknown token is 403/10000).
  */
-function checkAuth(headers: IncomingHttpHeaders, token: string): void {
+function bearer(headers: IncomingHttpHeaders): string {
   const authorization = headers.authorization;
   if (authorization === undefined && headers["x-auth-key"] === undefined) {
     throw new ApiFailure(400, [{ code: 9106, message: "Missing X-Auth-Key, X-Auth-Email or Authorization headers" }]);
   }
-  const bearer = /^Bearer ([A-Za-z0-9_-]+)$/.exec(authorization ?? "");
-  if (!bearer) {
+  const token = /^Bearer ([A-Za-z0-9_-]+)$/.exec(authorization ?? "")?.[1];
+  if (token === undefined) {
     throw new ApiFailure(400, [
       {
         code: 6003,
@@ -222,9 +255,7 @@ function checkAuth(headers: IncomingHttpHeaders, token: string): void {
       },
     ]);
   }
-  if (bearer[1] !== token) {
-    throw new ApiFailure(403, [{ code: 10000, message: "Authentication error" }]);
-  }
+  return token;
 }
 
 function matchRoute(
@@ -249,8 +280,8 @@ function matchRoute(
   return undefined;
 }
 
-function envelope(success: boolean, result: unknown, errors: ApiError[]) {
-  return { success, errors, messages: [] as unknown[], result };
+function envelope(success: boolean, result: unknown, errors: ApiError[], messages: unknown[] = []) {
+  return { success, errors, messages, result };
 }
 
 function send(outgoing: ServerResponse, status: number, payload: unknown): void {

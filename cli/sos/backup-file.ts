@@ -1,0 +1,60 @@
+import { readFileSync } from "node:fs";
+import { SosError } from "./errors";
+
+export const exportFormat = "sos-export/1";
+
+/** The kinds of records an export holds, in the order a restore sends them. */
+export const recordKinds = ["agent_state", "engrams", "sessions", "contacts"] as const;
+export type RecordKind = (typeof recordKinds)[number];
+
+/** GET /api/export's document, as far as backup and restore need to know it. */
+export interface ExportDocument {
+  format: string;
+  exported_at: string;
+  agent_id: string;
+  counts: Record<RecordKind, number>;
+  engrams: unknown[];
+  agent_state: unknown[];
+  sessions: unknown[];
+  contacts: unknown[];
+}
+
+export function readBackup(file: string): ExportDocument {
+  let document: Partial<ExportDocument>;
+  try {
+    document = JSON.parse(readFileSync(file, "utf8")) as Partial<ExportDocument>;
+  } catch (error) {
+    throw new SosError(`${file} is not a readable backup: ${(error as Error).message}`);
+  }
+  if (document.format !== exportFormat) {
+    throw new SosError(`${file} is not an SOS backup (format ${JSON.stringify(document.format)}, expected ${exportFormat}).`);
+  }
+  for (const kind of recordKinds) {
+    if (!Array.isArray(document[kind])) throw new SosError(`${file}: ${kind} is missing or not a list.`);
+  }
+  return document as ExportDocument;
+}
+
+/**
+ * Splits the records into import requests under `maxBytes` of JSON each (the worker limits bodies),
+ * keeping each kind's order. A single record over the limit travels alone.
+ */
+export function importBatches(document: ExportDocument, maxBytes: number): Partial<Record<RecordKind, unknown[]>>[] {
+  const batches: Partial<Record<RecordKind, unknown[]>>[] = [];
+  let current: Partial<Record<RecordKind, unknown[]>> = {};
+  let size = 0;
+  for (const kind of recordKinds) {
+    for (const record of document[kind]) {
+      const bytes = Buffer.byteLength(JSON.stringify(record)) + 1;
+      if (size > 0 && size + bytes > maxBytes) {
+        batches.push(current);
+        current = {};
+        size = 0;
+      }
+      (current[kind] ??= []).push(record);
+      size += bytes;
+    }
+  }
+  if (size > 0) batches.push(current);
+  return batches;
+}
