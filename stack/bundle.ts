@@ -97,8 +97,12 @@ function importedWasm(metafile: Metafile, root: string): WasmModule[] {
     .map(({ name, bytes, sha256 }) => ({ name, bytes, sha256 }));
 }
 
-/** Writes the bundle to `workerBundleFile` atomically (parallel tenant runs write the same bytes). */
-export function writeWorkerBundle(bundle: WorkerBundle, root: string = projectRoot): string {
+/**
+ * Writes the bundle to `workerBundleFile` atomically (parallel tenant runs write the same bytes).
+ * Relative to the program's working folder, which is where the Cloudflare provider resolves
+ * `contentFile`: the project folder for a plain `pulumi up`, the stack's work folder under `sos`.
+ */
+export function writeWorkerBundle(bundle: WorkerBundle, root: string = process.cwd()): string {
   const file = path.join(root, workerBundleFile);
   mkdirSync(path.dirname(file), { recursive: true });
   const temporary = `${file}.${process.pid}.tmp`;

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { importLimits } from "../../worker/schemas/import";
 import { SosError } from "./errors";
 
 export const exportFormat = "sos-export/1";
@@ -35,18 +36,26 @@ export function readBackup(file: string): ExportDocument {
   return document as ExportDocument;
 }
 
+/** What one POST /api/import takes of each kind (the worker bounds a request's work). */
+const perRequest: Record<RecordKind, number> = {
+  engrams: importLimits.engrams,
+  agent_state: importLimits.agentStates,
+  sessions: importLimits.sessions,
+  contacts: importLimits.contacts,
+};
+
 /**
- * Splits the records into import requests under `maxBytes` of JSON each (the worker limits bodies),
- * keeping each kind's order. A single record over the limit travels alone.
+ * Splits the records into import requests within the worker's limits: under `maxBytes` of JSON and
+ * the per-kind counts, keeping each kind's order. A single record over the byte limit travels alone.
  */
-export function importBatches(document: ExportDocument, maxBytes: number): Partial<Record<RecordKind, unknown[]>>[] {
+export function importBatches(document: ExportDocument, maxBytes = importLimits.bodyBytes / 2): Partial<Record<RecordKind, unknown[]>>[] {
   const batches: Partial<Record<RecordKind, unknown[]>>[] = [];
   let current: Partial<Record<RecordKind, unknown[]>> = {};
   let size = 0;
   for (const kind of recordKinds) {
     for (const record of document[kind]) {
       const bytes = Buffer.byteLength(JSON.stringify(record)) + 1;
-      if (size > 0 && size + bytes > maxBytes) {
+      if (size > 0 && (size + bytes > maxBytes || (current[kind]?.length ?? 0) >= perRequest[kind])) {
         batches.push(current);
         current = {};
         size = 0;

@@ -42,6 +42,7 @@ const privateRoutes: PrivateRoute[] = [
   { method: "GET", pattern: "/api/sessions/:id", path: "/api/sessions/missing", expected: 404 },
   { method: "DELETE", pattern: "/api/sessions/:id", path: "/api/sessions/missing", expected: 404 },
   { method: "GET", pattern: "/api/export", path: "/api/export", expected: 200 },
+  { method: "POST", pattern: "/api/import", path: "/api/import", body: { format: "sos-export/1" }, expected: 200 },
   { method: "DELETE", pattern: "/api/data", path: "/api/data", body: { confirm: "erase everything" }, expected: 200 },
   { method: "GET", pattern: "/api/contact", path: "/api/contact", expected: 200 },
   { method: "GET", pattern: "/api/contact/:id", path: "/api/contact/missing", expected: 404 },

@@ -13,7 +13,21 @@ export function nowTimestamp(): Timestamp {
 }
 
 /** SQLite DATETIME text (UTC) as ISO 8601; anything else is passed through unchanged. */
+export function toIso(value: Timestamp): string;
+export function toIso(value: Timestamp | null): string | null;
 export function toIso(value: Timestamp | null): string | null {
   if (value === null) return null;
   return /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?$/.test(value) ? `${value.replace(" ", "T")}Z` : value;
+}
+
+/**
+ * ISO 8601 in UTC (what toIso gives, and what other tools wrote) as SQLite DATETIME text: the
+ * inverse of toIso, so a backup's timestamps are stored as they were read.
+ */
+export function fromIso(value: string): Timestamp;
+export function fromIso(value: string | null): Timestamp | null;
+export function fromIso(value: string | null): Timestamp | null {
+  if (value === null) return null;
+  const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2}(?:\.\d+)?)Z$/.exec(value);
+  return match ? `${match[1]} ${match[2]}` : value;
 }

@@ -13,6 +13,9 @@ import { agentId } from "../agent";
 
 export const exportFormat = "sos-export/1";
 
+/** The document; POST /api/import takes back its lists, item for item (worker/schemas/import.ts). */
+export type ExportDocument = Awaited<ReturnType<typeof buildExport>>;
+
 /** Everything this deployment stores, as one JSON document (GET /api/export). */
 export async function buildExport(env: Env, db: Db) {
   const [contents, sessions, schemaVersion] = await Promise.all([

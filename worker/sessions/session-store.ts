@@ -143,14 +143,47 @@ export async function deleteAllSessions(env: Pick<Env, "SESSION">): Promise<numb
   return deleted;
 }
 
-async function writeSession(env: SessionEnv, session: Session): Promise<void> {
+export type RestoreOutcome = "written" | "unchanged" | "expired";
+
+/**
+ * Puts back a session from a backup (POST /api/import). A session lives SESSION_TTL_SECONDS after
+ * its last message, so it is written with the time it has left (at least KV's minimum), and one
+ * whose time has run out is not written at all: a restore does not bring back what the TTL has
+ * already removed. A stored session identical to the backup's is left as it is.
+ */
+export async function restoreSession(env: SessionEnv, session: Session, now = Date.now()): Promise<RestoreOutcome> {
+  const ttl = sessionTtlSeconds(env);
+  const left = Math.ceil((Date.parse(session.updated_at) + ttl * 1000 - now) / 1000);
+  if (!(left > 0)) return "expired";
+  const stored = storedForm(session);
+  if ((await env.SESSION.get(keyPrefix + session.id)) === JSON.stringify(stored)) return "unchanged";
+  await writeSession(env, stored, Math.min(ttl, Math.max(sessionLimits.minTtlSeconds, left)));
+  return "written";
+}
+
+/** The session with its keys in the order appendToSession writes them. */
+function storedForm(session: Session): Session {
+  return {
+    id: session.id,
+    created_at: session.created_at,
+    updated_at: session.updated_at,
+    messages: session.messages.map((message) => ({
+      role: message.role,
+      content: message.content,
+      at: message.at,
+      ...(message.truncated && { truncated: true as const }),
+    })),
+  };
+}
+
+async function writeSession(env: SessionEnv, session: Session, ttlSeconds = sessionTtlSeconds(env)): Promise<void> {
   const metadata: SessionMetadata = {
     created_at: session.created_at,
     updated_at: session.updated_at,
     message_count: session.messages.length,
   };
   await env.SESSION.put(keyPrefix + session.id, JSON.stringify(session), {
-    expirationTtl: sessionTtlSeconds(env),
+    expirationTtl: ttlSeconds,
     metadata,
   });
 }

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { embeddingProviders, llmProviders, providerKeyNames, type KeyedProvider } from "../../../stack/config";
+import { embeddingProviders, llmProviders, providerKeyNames, settingsSchema, type KeyedProvider } from "../../../stack/config";
 import { payloadFields, privacyReport, reportSettingsFrom } from "../../privacy-report-text";
 import { registrationPayload, telemetryPayload } from "../../../worker/outbound/payloads";
 import { checkPermissions, getWorkersDevSubdomain, listAccounts, noWorkersDevSubdomainMessage, verifyToken } from "../cloudflare-account";
@@ -27,6 +27,8 @@ ${stackFlagsHelp}
   --account-id <id>          the Cloudflare account (asked when the token reaches several)
   --prefix <name>            prefix of every resource name; default: sos-<stack>
   --agent-name <name>        the agent's name; default: SOS
+  --agent-id <id>            the id memories are stored under; default: the prefix (restoring a
+                             backup of another agent: give its id)
   --llm-provider <name>      ${llmProviders.join(", ")}; default: workers-ai
   --llm-model <model>        the provider's model; default: the provider's default
   --openai-base-url <url>    an OpenAI-compatible server instead of OpenAI
@@ -51,6 +53,7 @@ const options = {
   "account-id": { type: "string" },
   prefix: { type: "string" },
   "agent-name": { type: "string" },
+  "agent-id": { type: "string" },
   "llm-provider": { type: "string" },
   "llm-model": { type: "string" },
   "openai-base-url": { type: "string" },
@@ -211,6 +214,12 @@ interface AskedConfig {
   providerKey?: { name: string; value: string };
 }
 
+function checked(flag: string, check: (value: string) => string | undefined, value: string): string {
+  const problem = check(value);
+  if (problem) throw new UsageError(`--${flag}: ${problem}`);
+  return value;
+}
+
 const booleanFlag = (flag: string, value: string | undefined): boolean | undefined => {
   if (value === undefined) return undefined;
   if (value === "true" || value === "false") return value === "true";
@@ -222,20 +231,26 @@ const oneOf = <T extends string>(flag: string, allowed: readonly T[], value: str
   throw new UsageError(`--${flag}: one of ${allowed.join(", ")}, not '${value}'`);
 };
 
-const prefixPattern = /^[a-z0-9][a-z0-9-]{0,39}$/;
+/** The stack's own validation of one setting (stack/config.ts), as a prompt's or a flag's check. */
+function settingCheck(key: "prefix" | "agentName" | "agentId") {
+  return (value: string): string | undefined => {
+    const result = settingsSchema.shape[key].safeParse(value);
+    return result.success ? undefined : result.error.issues[0]?.message;
+  };
+}
 
 async function askConfig(ui: Ui, flags: Flags, existing: Record<string, string>, stack: string): Promise<AskedConfig> {
   const prefix = await ui.text({
     message: "Prefix of every resource name",
     initial: flags.prefix ?? existing.prefix ?? `sos-${stack.toLowerCase().replace(/[^a-z0-9-]+/g, "-")}`,
     flag: "--prefix",
-    validate: (value) => (prefixPattern.test(value) ? undefined : "lowercase letters, digits and '-', at most 40 characters"),
+    validate: settingCheck("prefix"),
   });
   const agentName = await ui.text({
     message: "The agent's name",
     initial: flags["agent-name"] ?? existing.agentName ?? "SOS",
     flag: "--agent-name",
-    validate: (value) => (value.trim() && value.length <= 64 ? undefined : "1 to 64 characters"),
+    validate: settingCheck("agentName"),
   });
   const llmProvider = await ui.select({
     message: "Model provider",
@@ -282,6 +297,7 @@ async function askConfig(ui: Ui, flags: Flags, existing: Record<string, string>,
     plain: {
       prefix,
       agentName,
+      agentId: checked("agent-id", settingCheck("agentId"), flags["agent-id"] ?? existing.agentId ?? ""),
       llmProvider,
       llmModel: flags["llm-model"] ?? existing.llmModel ?? "",
       openaiBaseUrl,

@@ -17,9 +17,6 @@ be another one, in another account: the same file moves memories between deploym
 Usage: sos restore --file <backup.json> [options]
 ${stackFlagsHelp}`;
 
-/** Under the worker's 256 KiB body limit, with room for the envelope. */
-const batchBytes = 192 * 1024;
-
 interface ImportAnswer {
   imported: Record<RecordKind, number>;
 }
@@ -35,12 +32,19 @@ export async function restore(argv: string[]): Promise<void> {
   const open = await openExisting(flags);
   const outputs = await readOutputs(open);
   ui.info(`Backup of agent ${backup.agent_id}, taken ${backup.exported_at}: ${describe(backup.counts)}`);
+  if (backup.agent_id !== outputs.agentId) {
+    // Memories keep the agent they were stored under; the app and /api/memories list AGENT_ID's.
+    ui.warn(
+      `The backup's agent is '${backup.agent_id}' and this deployment's is '${outputs.agentId}': its memories keep ` +
+        `their agent, so the chat app will not list them. To make them this agent's, run \`sos init --stack ${open.target.stack} --agent-id ${backup.agent_id}\` first.`,
+    );
+  }
   if (!(await ui.confirm({ message: `Import it into ${outputs.workerUrl}?`, initial: true }))) {
     ui.done("Nothing was imported.");
     return;
   }
   const totals = Object.fromEntries(recordKinds.map((kind) => [kind, 0])) as Record<RecordKind, number>;
-  const batches = importBatches(backup, batchBytes);
+  const batches = importBatches(backup);
   const progress = ui.progress(`Importing ${batches.length} batch${batches.length === 1 ? "" : "es"}`);
   for (const [index, batch] of batches.entries()) {
     const answer = await workerRequest<ImportAnswer>(outputs.workerUrl, outputs.agentKey, "POST", "/api/import", {

@@ -1,0 +1,77 @@
+import type { QueryMeter } from "../db/engram-meter";
+import { storeVectorQuery } from "../db/engram-vector-queries";
+import { storedEngramsQueries, upsertEngramsQueries, type RestoredEngram } from "../db/import-queries";
+import { nowTimestamp } from "../db/timestamps";
+import { maxEmbedBatch } from "./embedder";
+import { logMemoryFailure, type Memory } from "./memory-context";
+import { bytesOf, packVector } from "./vector-codec";
+
+/**
+ * Engrams from a backup, written as they were: by id, every column kept, never merged into a
+ * near-duplicate (a restore restores exactly). Each one that would be left without a vector of the
+ * active model (new, its text changed, or never embedded) is embedded now, as a stored engram is,
+ * and its vector written after it in the same batch; the triggers keep the full-text index, the
+ * vector rows and the change log (which every worker's vector cache reads) in step. When embedding
+ * fails the engrams are still written, and the background upkeep embeds them later.
+ */
+export async function prepareEngramRestore(meter: QueryMeter, memory: Memory, rows: readonly RestoredEngram[]) {
+  const { db, embedder } = memory;
+  const stored = new Map(
+    (
+      await meter.run(
+        storedEngramsQueries(
+          db,
+          rows.map((row) => row.id),
+        ),
+      )
+    )
+      .flat()
+      .map((row) => [row.id, row]),
+  );
+  const unembedded = rows.filter((row) => {
+    const current = stored.get(row.id);
+    return current === undefined || current.text !== row.text || current.model !== embedder.model;
+  });
+  const vectors = await embedWhilePossible(
+    memory,
+    unembedded.map((row) => row.text),
+  );
+  const at = nowTimestamp();
+  const vectorQueries = unembedded.flatMap((row, index) => {
+    const vector = vectors[index];
+    if (!vector) return [];
+    const packed = packVector(vector);
+    return [
+      storeVectorQuery(db, {
+        engramId: row.id,
+        model: embedder.model,
+        dims: packed.dims,
+        bits: bytesOf(packed.bits),
+        q8: bytesOf(packed.q8),
+        scale: packed.scale,
+        at,
+      }),
+    ];
+  });
+  return {
+    /** Run in one batch, upserts first: a vector is stored into the row its engram's insert made. */
+    queries: { engrams: upsertEngramsQueries(db, rows), vectors: vectorQueries },
+    model: embedder.model,
+    embedded: vectorQueries.length,
+    pending: unembedded.length - vectorQueries.length,
+  };
+}
+
+/** Vectors for the texts, `maxEmbedBatch` per call; after a failed call the rest are left unembedded. */
+async function embedWhilePossible(memory: Memory, texts: string[]): Promise<(Float32Array | undefined)[]> {
+  const vectors: Float32Array[] = [];
+  for (let start = 0; start < texts.length; start += maxEmbedBatch) {
+    try {
+      vectors.push(...(await memory.embedder.embed(texts.slice(start, start + maxEmbedBatch))));
+    } catch (error) {
+      logMemoryFailure("memory_embedding_failed", error);
+      break;
+    }
+  }
+  return vectors;
+}
