@@ -1,5 +1,5 @@
 import type { EngineEvent, StepEventMetadata } from "@pulumi/pulumi/automation";
-import { frontendSuffix, isRoot, migrationsSuffix, resourceLabel, resourceName } from "./resource-names";
+import { frontendSuffix, isBookkeeping, migrationsSuffix, resourceLabel, resourceName } from "./resource-names";
 
 export interface PlannedStep {
   op: string;
@@ -28,13 +28,14 @@ export class ChangePlanCollector {
 
   readonly collect = (event: EngineEvent): void => {
     const metadata = event.resourcePreEvent?.metadata;
-    if (metadata && !isRoot(metadata.type)) this.metadata.push(metadata);
+    if (metadata && !isBookkeeping(metadata.type)) this.metadata.push(metadata);
     if (event.summaryEvent) this.summary = { ...event.summaryEvent.resourceChanges } as Record<string, number>;
   };
 
   plan(): ChangePlan {
     const steps = this.metadata.map((step) => ({
-      op: step.op,
+      // A resource kept on delete (retainOnDelete: the memories) leaves the stack, not the account.
+      op: step.op === "delete" && step.old?.retainOnDelete ? "discard" : step.op,
       label: resourceLabel(step.type, step.urn),
       name: resourceName(step.urn),
       changes: Object.keys(step.detailedDiff ?? {}).length ? Object.keys(step.detailedDiff ?? {}) : (step.diffs ?? []),
@@ -77,7 +78,7 @@ const opWords: Record<string, string> = {
   replace: "replace",
   "create-replacement": "replace",
   delete: "delete",
-  "discard": "forget (kept in your account)",
+  discard: "keep in your account, remove from the stack:",
   import: "adopt",
   same: "unchanged",
 };

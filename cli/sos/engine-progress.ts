@@ -1,5 +1,5 @@
 import type { EngineEvent } from "@pulumi/pulumi/automation";
-import { isRoot, resourceLabel, resourceName } from "./resource-names";
+import { isBookkeeping, resourceLabel, resourceName } from "./resource-names";
 import type { Progress } from "./ui";
 
 const doing: Record<string, string> = {
@@ -21,22 +21,19 @@ const doing: Record<string, string> = {
 export class EngineProgress {
   readonly errors: string[] = [];
   private done = 0;
-  private started = 0;
   changes: Record<string, number> = {};
 
   constructor(private readonly progress: Progress) {}
 
   readonly onEvent = (event: EngineEvent): void => {
     const pre = event.resourcePreEvent?.metadata;
-    if (pre && !isRoot(pre.type) && pre.op !== "same") {
-      this.started += 1;
-      this.progress.message(`${doing[pre.op] ?? pre.op} ${resourceLabel(pre.type, pre.urn)} (${this.done} done)`);
+    if (pre && !isBookkeeping(pre.type) && pre.op !== "same") {
+      this.progress.message(
+        `${doing[pre.op] ?? pre.op} ${resourceLabel(pre.type, pre.urn)} ${resourceName(pre.urn)} (${this.done} done so far)`,
+      );
     }
     const out = event.resOutputsEvent?.metadata;
-    if (out && !isRoot(out.type) && out.op !== "same") {
-      this.done += 1;
-      this.progress.message(`${resourceLabel(out.type, out.urn)} ${resourceName(out.urn)}: done (${this.done} done)`);
-    }
+    if (out && !isBookkeeping(out.type) && out.op !== "same") this.done += 1;
     const diagnostic = event.diagnosticEvent;
     if (diagnostic?.severity === "error") this.errors.push(stripColor(diagnostic.message).trim());
     if (event.summaryEvent) this.changes = { ...event.summaryEvent.resourceChanges } as Record<string, number>;

@@ -33,7 +33,10 @@ export function resourceLabel(type: string, urn: string): string {
   return typeLabels[type] ?? type;
 }
 
-/** The stack's own root resource, which no user thinks of as a resource. */
-export function isRoot(type: string): boolean {
-  return type === "pulumi:pulumi:Stack";
+/**
+ * Bookkeeping no customer thinks of as a resource of theirs: the stack's root, the component that
+ * groups the rest, and the providers (Pulumi's plugins, nothing in the account).
+ */
+export function isBookkeeping(type: string): boolean {
+  return type === "pulumi:pulumi:Stack" || type === "sos:index:SosStack" || type.startsWith("pulumi:providers:");
 }

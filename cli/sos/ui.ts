@@ -147,7 +147,7 @@ export class ScriptUi implements Ui {
     for (const row of text.split("\n")) this.line(`   ${row}`);
   }
   done(text: string): void {
-    this.line(`== ${text}`);
+    if (text) this.line(`== ${text}`);
   }
   async text(question: { message: string; initial?: string; flag: string; validate?: (value: string) => string | undefined }): Promise<string> {
     if (question.initial === undefined) throw new UsageError(`${question.message}: give it with ${question.flag}`);

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { embeddingProviders, llmProviders, providerKeyNames, settingsSchema, type KeyedProvider } from "../../../stack/config";
+import { defaultPrefix, embeddingProviders, llmProviders, providerKeyNames, settingsSchema, type KeyedProvider } from "../../../stack/config";
 import { payloadFields, privacyReport, reportSettingsFrom } from "../../privacy-report-text";
 import { registrationPayload, telemetryPayload } from "../../../worker/outbound/payloads";
 import { checkPermissions, getWorkersDevSubdomain, listAccounts, noWorkersDevSubdomainMessage, verifyToken } from "../cloudflare-account";
@@ -11,6 +11,7 @@ import { resolveTarget, stackFlags, stackFlagsHelp } from "../stack-options";
 import { showAgentUrl } from "../outputs";
 import { createUi, type Ui } from "../ui";
 import { openStack, type OpenStack } from "../workspace";
+import { readPassphrase } from "../home";
 
 export const initHelp = `sos init: deploy SOS into your own Cloudflare account, step by step
 
@@ -80,9 +81,12 @@ export async function init(argv: string[]): Promise<void> {
   const open = await openStack({ ...target, cloudflareToken: token }, pulumi);
   ui.step(`State: ${target.backendUrl} (stack '${target.stack}'), on this machine only`);
   if (target.passphraseCreated && "file" in target.passphrase) {
+    // Shown on a terminal only: a scripted run's output may end up in a CI log.
+    const shown = ui.interactive ? `${readPassphrase(target.passphrase.file)}\n\n` : "";
     ui.note(
-      `${target.passphrase.file}\nIt unlocks the stack's secrets (your keys in its state). Back it up: without it the stack cannot be changed.`,
-      "A passphrase was made for this stack (shown once: keep a copy)",
+      `${shown}Kept in ${target.passphrase.file} (readable by you only). It unlocks the stack's secrets (your keys in\n` +
+        "its state): back it up somewhere safe; without it the stack cannot be changed.",
+      "A passphrase was made for this stack",
     );
   }
 
@@ -242,13 +246,14 @@ function settingCheck(key: "prefix" | "agentName" | "agentId") {
 async function askConfig(ui: Ui, flags: Flags, existing: Record<string, string>, stack: string): Promise<AskedConfig> {
   const prefix = await ui.text({
     message: "Prefix of every resource name",
-    initial: flags.prefix ?? existing.prefix ?? `sos-${stack.toLowerCase().replace(/[^a-z0-9-]+/g, "-")}`,
+    // An empty setting (the project file's default) means unset.
+    initial: flags.prefix || existing.prefix || defaultPrefix(stack),
     flag: "--prefix",
     validate: settingCheck("prefix"),
   });
   const agentName = await ui.text({
     message: "The agent's name",
-    initial: flags["agent-name"] ?? existing.agentName ?? "SOS",
+    initial: flags["agent-name"] || existing.agentName || "SOS",
     flag: "--agent-name",
     validate: settingCheck("agentName"),
   });
@@ -259,7 +264,7 @@ async function askConfig(ui: Ui, flags: Flags, existing: Record<string, string>,
       label: name,
       hint: name === "workers-ai" ? "inside your Cloudflare account, no key" : `needs your ${name} key`,
     })),
-    initial: oneOf("llm-provider", llmProviders, flags["llm-provider"]) ?? (existing.llmProvider as never) ?? "workers-ai",
+    initial: oneOf("llm-provider", llmProviders, flags["llm-provider"]) ?? ((existing.llmProvider || "workers-ai") as (typeof llmProviders)[number]),
     flag: "--llm-provider",
   });
   const openaiBaseUrl = flags["openai-base-url"] ?? existing.openaiBaseUrl ?? "";
@@ -284,7 +289,9 @@ async function askConfig(ui: Ui, flags: Flags, existing: Record<string, string>,
         label: name,
         hint: name === "hash" ? "built in: nothing is sent, no paraphrases found" : undefined,
       })),
-    initial: oneOf("embedding-provider", embeddingProviders, flags["embedding-provider"]) ?? (existing.embeddingProvider as never) ?? "workers-ai",
+    initial:
+      oneOf("embedding-provider", embeddingProviders, flags["embedding-provider"]) ??
+      ((existing.embeddingProvider || "workers-ai") as (typeof embeddingProviders)[number]),
     flag: "--embedding-provider",
   });
   const retainData = await askBoolean(ui, flags, existing, "retain-data", "retainData", true,

@@ -45,7 +45,7 @@ export async function status(argv: string[]): Promise<void> {
       ui.warn(`Worker ${health.status}${"error" in health ? `: ${health.error}` : ""}`);
     }
     if (flags["show-key"]) ui.note(agentUrl(outputs), "Your chat app (with the agent key)");
-    ui.done("");
+    ui.done(health.status === "ok" ? "Healthy." : "Not healthy.");
   }
   if (health.status !== "ok") process.exitCode = 1;
 }
