@@ -34,8 +34,11 @@ export async function runTenant(argv: string[]): Promise<number> {
   const ui = new ScriptUi(true);
   const base = { stack: values.tenant, operation, log: values.log ?? "" };
   let outcome: TenantResult;
+  let backend: string | undefined;
   try {
-    const { backend, tenants } = readTenantsFile(values.file);
+    const file = readTenantsFile(values.file);
+    backend = file.backend;
+    const tenants = file.tenants;
     const tenant = tenants.find((candidate) => candidate.stack === values.tenant);
     if (!tenant) throw new SosError(`no tenant '${values.tenant}' in ${values.file}`);
     ui.title(`${operation} of tenant ${tenant.stack} (account ${tenant.accountId}, prefix ${tenant.prefix})`);
@@ -63,7 +66,7 @@ export async function runTenant(argv: string[]): Promise<number> {
       changes: {},
       migrations: [],
       durationMs: Date.now() - started,
-      error: { message, advice: error instanceof SosError ? error.hint : lockAdvice(message, values.tenant) },
+      error: { message, advice: error instanceof SosError ? error.hint : lockAdvice(message, values.tenant, backend) },
     };
   }
   writeFileSync(values.result, JSON.stringify(outcome));
@@ -83,10 +86,10 @@ async function applyConfig(open: OpenStack, tenant: Tenant): Promise<void> {
 }
 
 /** A lock left by a killed run blocks the stack until it is removed. */
-function lockAdvice(message: string, stack: string): string | undefined {
+function lockAdvice(message: string, stack: string, backend: string | undefined): string | undefined {
   if (!/currently locked/.test(message)) return undefined;
   return (
     "A run that was killed left its lock. Once no other run is working on this stack, remove it with " +
-    `\`PULUMI_BACKEND_URL=<backend> pulumi cancel --stack ${stack} --yes\`, then run again.`
+    `\`PULUMI_BACKEND_URL=${backend ?? "<backend>"} pulumi cancel --stack organization/sos/${stack} --yes\`, then run again.`
   );
 }
