@@ -1,8 +1,10 @@
 import { readStackConfig } from "./stack/config";
+import { componentName } from "./stack/names";
 import { SosStack } from "./stack/sos-stack";
 
 const config = readStackConfig();
-const sos = new SosStack(config.prefix, { config });
+// A fixed logical name: no setting renames the stack's resources in state (see SosStack's aliases).
+const sos = new SosStack(componentName, { config });
 
 export const workerUrl = sos.workerUrl;
 export const pagesUrl = sos.pagesUrl;

@@ -1,4 +1,5 @@
 import { gzipSync } from "node:zlib";
+import type { BenchmarkAbout } from "./benchmark-about";
 import OpenAI from "openai";
 import { startLocalWorker, type LocalWorker } from "../cli/local-worker";
 import { bundleWorker } from "../stack/bundle";
@@ -91,6 +92,12 @@ async function measure(run: () => Promise<{ total: number; firstToken: number }>
 }
 
 const ms = (value: number) => `${value.toFixed(2)} ms`;
+
+/** What `npm run bench -- --help` says of this benchmark. */
+export const about: BenchmarkAbout = {
+  summary: "chat latency in workerd against a zero-latency fake model, next to the SDK calling it directly",
+  knobs: {},
+};
 
 export default async function chatLatency(): Promise<void> {
   const bundle = bundleWorker();

@@ -3,6 +3,7 @@ import { createDb } from "../worker/db/database";
 import { QueryMeter } from "../worker/db/engram-meter";
 import type { Env } from "../worker/env";
 import type { Embedder } from "../worker/memory/embedder";
+import { ftsMatchExpression } from "../worker/memory/fts-query";
 import { recall } from "../worker/memory/hybrid-recall";
 import { memoryFor, type Memory } from "../worker/memory/memory-context";
 import { remember } from "../worker/memory/remember";
@@ -25,6 +26,7 @@ const benchModel = "bench-768";
 const benchEmbedder: Embedder = {
   model: benchModel,
   provider: undefined,
+  semantic: true,
   embed: () => Promise.reject(new Error("the benchmark passes its query vectors")),
 };
 
@@ -46,6 +48,8 @@ interface RecallBody {
   vector?: string;
   cold?: boolean;
   use?: { text: boolean; vector: boolean };
+  /** Mirror's `threshold`: the cosine a vector candidate needs. */
+  vectorThreshold?: number;
 }
 
 /**
@@ -107,6 +111,7 @@ function recallRequest(body: RecallBody, queryVector: Float32Array | undefined) 
     limit: body.k,
     ...(queryVector && { queryVector }),
     ...(body.use && { use: body.use }),
+    ...(body.vectorThreshold !== undefined && { vectorThreshold: body.vectorThreshold }),
   };
 }
 
@@ -215,6 +220,26 @@ async function benchRemember(env: BenchEnv, body: { agent: string; texts: string
   return { ids };
 }
 
+/**
+ * Plain FTS5 bm25 over the same engrams, the floor recall is measured against: the OR of every
+ * content word of the question (stopwords out, as recall leaves them out), no selection, over the
+ * unicode61 index (0001) or the porter one (0004).
+ */
+async function plainBm25(
+  env: BenchEnv,
+  body: { agent: string; query: string; k: number; index: "unicode61" | "porter" },
+) {
+  const match = ftsMatchExpression(body.query);
+  if (match === undefined) return { ids: [] };
+  const table = body.index === "porter" ? "engrams_fts_porter" : "engrams_fts";
+  const rows = await env.DB.prepare(
+    `SELECT e.id FROM ${table} JOIN engrams e ON e.rowid = ${table}.rowid WHERE ${table} MATCH ? AND e.agent = ? ORDER BY bm25(${table}) LIMIT ?`,
+  )
+    .bind(match, body.agent, body.k)
+    .all<{ id: string }>();
+  return { ids: rows.results.map((row) => row.id) };
+}
+
 /** The floor under every recall here: one D1 round trip that does nothing. */
 async function d1RoundTrip(env: BenchEnv) {
   const { ms } = await timed(() => env.DB.batch([env.DB.prepare("SELECT 1")]));
@@ -228,6 +253,7 @@ const routes: Record<string, (env: BenchEnv, body: never) => Promise<unknown>> =
   "/scan": benchScan,
   "/naive": naiveRecall,
   "/remember": benchRemember,
+  "/plain": plainBm25,
 };
 
 export default {

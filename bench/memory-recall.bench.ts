@@ -1,4 +1,5 @@
 import Database from "better-sqlite3";
+import type { BenchmarkAbout } from "./benchmark-about";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -33,6 +34,12 @@ import {
 
 const agent = "bench";
 const k = 5;
+/** What `npm run bench -- --help` says of this benchmark. */
+export const about: BenchmarkAbout = {
+  summary: "memory recall latency, rows read and worker CPU, warm and cold, against a naive scan",
+  knobs: { SOS_BENCH_MEMORY_SIZES: "engram counts to measure, comma-separated (default 1000,10000,100000)" },
+};
+
 /** SOS_BENCH_MEMORY_SIZES=1000,10000 runs a subset (each size needs its rounds below). */
 const sizes = (process.env.SOS_BENCH_MEMORY_SIZES ?? "1000,10000,100000").split(",").map(Number);
 /** Recalls per size; `coldWork`: queries whose cold recall is replayed (twice each) for the worker's own time. */

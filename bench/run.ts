@@ -1,21 +1,49 @@
 import { readdirSync } from "node:fs";
 import * as path from "node:path";
+import type { BenchmarkAbout } from "./benchmark-about";
 
 /**
  * `npm run bench`: runs every `bench/*.bench.ts` (or the ones named on the command line) in turn.
  * Each file's default export runs its measurements and prints its own report. Figures are ratios
  * against a baseline measured in the same run, never absolute targets; nothing here is a test.
  */
+interface BenchmarkModule {
+  default: () => Promise<void>;
+  about: BenchmarkAbout;
+}
+
+const benchmarks = (): string[] =>
+  readdirSync(__dirname)
+    .filter((name) => name.endsWith(".bench.ts"))
+    .sort();
+
+async function help(): Promise<void> {
+  const lines = ["Usage: npm run bench [-- <name> ...]   (a name runs each benchmark whose file name contains it)", ""];
+  for (const file of benchmarks()) {
+    const { about } = (await import(path.join(__dirname, file))) as BenchmarkModule;
+    lines.push(`  ${file.replace(/\.bench\.ts$/, "").padEnd(16)} ${about.summary}`);
+    for (const [name, meaning] of Object.entries(about.knobs)) lines.push(`  ${"".padEnd(16)}   ${name}: ${meaning}`);
+  }
+  lines.push("", "Figures are ratios against a baseline measured in the same run; the machine's load moves them: repeat a run.");
+  console.log(lines.join("\n"));
+}
+
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
-  const files = readdirSync(__dirname)
-    .filter((name) => name.endsWith(".bench.ts"))
-    .filter((name) => wanted.length === 0 || wanted.some((word) => name.includes(word)))
-    .sort();
-  if (files.length === 0) throw new Error(`no benchmark matches ${wanted.join(", ")}`);
+  if (wanted.includes("--help") || wanted.includes("-h")) return help();
+  const unknown = wanted.filter((word) => word.startsWith("-"));
+  if (unknown.length > 0) {
+    console.error(`bench: unknown option ${unknown.join(", ")}; npm run bench -- --help lists the benchmarks`);
+    process.exit(2);
+  }
+  const files = benchmarks().filter((name) => wanted.length === 0 || wanted.some((word) => name.includes(word)));
+  if (files.length === 0) {
+    console.error(`bench: no benchmark matches ${wanted.join(", ")}; npm run bench -- --help lists them`);
+    process.exit(2);
+  }
   for (const file of files) {
     console.log(`\n=== ${file} ===`);
-    const module = (await import(path.join(__dirname, file))) as { default: () => Promise<void> };
+    const module = (await import(path.join(__dirname, file))) as BenchmarkModule;
     await module.default();
   }
 }

@@ -4,6 +4,7 @@ import type { Env } from "../worker/env";
 import { bundleWorker, type WorkerBundle } from "../stack/bundle";
 import { compatibilityDate, compatibilityFlags } from "../stack/sos-stack";
 import { applyLocalMigrations } from "./local-d1";
+import { startLocalFront } from "./local-front";
 
 /** The worker's settings and secrets: every Env key whose value is a string. */
 export type WorkerVars = { [K in keyof Env as NonNullable<Env[K]> extends string ? K : never]?: string };
@@ -13,7 +14,10 @@ export interface LocalWorkerOptions {
   vars: WorkerVars;
   /** Folder of the D1 and KV files; in memory when omitted (tests). */
   persistDir?: string;
-  /** Listen here (npm start); tests call `dispatchFetch` and need no port. */
+  /**
+   * Listen here (npm start; 0 for any free port), through cli/local-front.ts, which sets
+   * CF-Connecting-IP from the socket as Cloudflare does. Tests call `dispatchFetch` and need no port.
+   */
   port?: number;
   host?: string;
   /** Every outbound request of the worker goes through this when given (tests record egress). */
@@ -50,10 +54,12 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
   const bundle = bundleWorker();
   const persist = (kind: string) => (options.persistDir ? path.join(options.persistDir, kind) : false);
   const standIn = options.workersAiStandIn;
+  const listen = options.port !== undefined;
   const miniflare = new Miniflare({
     d1Persist: persist("d1"),
     kvPersist: persist("kv"),
-    ...(options.port === undefined ? {} : { port: options.port, host: options.host ?? "127.0.0.1" }),
+    // workerd itself listens only on loopback, on a port of its own; callers reach it through the front.
+    ...(listen ? { port: 0, host: "127.0.0.1" } : {}),
     workers: [
       {
         name: "sos",
@@ -72,11 +78,22 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
         : []),
     ],
   });
+  let front: Awaited<ReturnType<typeof startLocalFront>> | undefined;
   try {
-    const url = await miniflare.ready;
+    const inner = await miniflare.ready;
     const appliedMigrations = await applyLocalMigrations(await miniflare.getD1Database("DB"), options.log);
-    return { miniflare, url, appliedMigrations, close: () => miniflare.dispose() };
+    if (listen) front = await startLocalFront(inner, options.host ?? "127.0.0.1", options.port!);
+    return {
+      miniflare,
+      url: front?.url ?? inner,
+      appliedMigrations,
+      close: async () => {
+        await front?.close();
+        await miniflare.dispose();
+      },
+    };
   } catch (error) {
+    await front?.close();
     await miniflare.dispose();
     throw error;
   }

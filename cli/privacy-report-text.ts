@@ -83,8 +83,9 @@ export function privacyReport(settings: ReportSettings): string {
     "   your API token: the stack's resources, the worker bundle, the frontend build, the D1 migrations.",
     "2. **Model providers**, by the worker, on each chat message, in this order (the next one only when the",
     "   one before fails with a rate limit, a server error or a timeout). Each is sent the system prompt (the",
-    "   agent's name, a summary of its state, the memories recalled for the message), the session's recent",
-    "   turns and the message:",
+    "   agent's name, a summary of its state, the memories recalled for the message), the conversation's recent",
+    "   turns and the message; after a conversation's first answer, the provider that gave it is sent that",
+    "   exchange once more, for a title:",
     ...chat.map((name) => `   ${providerLine(name, settings)}`),
     `   Each stored memory's text, for its embedding and its enrichment (truths, concepts, vibe, importance): ${
       settings.embeddingProvider === "workers-ai"
@@ -123,6 +124,13 @@ export function privacyReport(settings: ReportSettings): string {
     "",
     "Nothing else: no analytics, no error reporting, no vendor endpoint. Every outbound payload above is a",
     "strict schema (`worker/outbound/payloads.ts`); a field not listed is an error before anything is sent.",
+    "",
+    "Where your data lives, all of it in your own account: conversations and every message (each version",
+    "of an edited or regenerated one) in the D1 database, until you delete them (or for",
+    "`sos:conversationRetentionDays` after their last message, when set); the recent turns of each",
+    "conversation in the KV namespace, for `sos:sessionTtlSeconds` (the prompt's cache); memories and the",
+    "agent's state in D1. A temporary chat is deleted with its KV session and never remembered. `GET",
+    "/api/export` gives all of it back, `DELETE /api/data` erases all of it.",
   );
   return lines.join("\n");
 }

@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import { buildFrontend } from "../stack/bundle-frontend";
-import { localAgentKey, localVars, parsePort, stateDir } from "./local-env";
+import { localAgentKey, localVars, parsePort, secureStateDir, stateDir } from "./local-env";
 import { startLocalWorker } from "./local-worker";
 
 /** The chat app built for this origin (an empty workerUrl: same origin); apart from what a deployment builds. */
@@ -9,6 +9,9 @@ const localFrontendDir = path.join(stateDir, "local", "frontend");
 /** `npm start`: the runtime on this machine, with D1 and KV kept in .sos/. */
 async function main(): Promise<void> {
   const port = parsePort(process.env.PORT);
+  // Everything written from here on (by workerd too, which inherits it) is the owner's alone.
+  process.umask(0o077);
+  secureStateDir(stateDir);
   const agentKey = localAgentKey(process.env);
   const vars = localVars(process.env, agentKey);
   console.log("SOS: building the chat app, bundling the worker and starting workerd ...");
@@ -25,8 +28,12 @@ async function main(): Promise<void> {
   console.log(`SOS: D1 and KV persist in ${path.relative(process.cwd(), stateDir) || "."}/ (delete it to start over)`);
   console.log(`SOS: model provider ${vars.LLM_PROVIDER}${vars.LLM_MODEL ? ` (${vars.LLM_MODEL})` : ""}`);
   console.log(`SOS: listening on ${base}`);
-  console.log(`SOS: agent key  ${agentKey}`);
-  // The key rides in the fragment, which the browser never sends; the app stores it and clears the address.
+  const keySource = process.env.SOS_AGENT_KEY
+    ? "SOS_AGENT_KEY"
+    : path.relative(process.cwd(), path.join(stateDir, "agent-key"));
+  console.log(`SOS: agent key  in ${keySource}`);
+  // The key is printed once, in the fragment, which the browser never sends; the app stores it and
+  // clears the address.
   console.log(`SOS: open       ${base}/#key=${encodeURIComponent(agentKey)}`);
   console.log(`SOS: try        curl ${base}/api/health`);
 

@@ -14,7 +14,8 @@ const copiedFiles = ["favicon.svg"] as const;
 
 /**
  * Builds the chat app into `outDir`, replacing what was there: `index.html`, `app.js`, `app.css`,
- * `favicon.svg` and `config.json`. Minified, without source maps or legal comments, and with no
+ * `favicon.svg`, `config.json` and `_headers` (the app's response headers, which Pages and the local
+ * run's Workers Assets both read). Minified, without source maps or legal comments, and with no
  * path or time stamp in any file, so the same sources and config always give the same bytes (the
  * Pages deployment compares files by content). Returns the file names, sorted.
  */
@@ -46,6 +47,7 @@ export function buildFrontend(outDir: string, config: FrontendConfig, root: stri
     files.set(name, readFileSync(path.join(root, "frontend", name)));
   }
   files.set("config.json", `${JSON.stringify({ workerUrl: config.workerUrl }, null, 2)}\n`);
+  files.set("_headers", headersFile(config.workerUrl));
 
   // Written beside the target and swapped in, so a reader never sees half a build.
   const staging = `${target}.${process.pid}.tmp`;
@@ -60,8 +62,8 @@ export function buildFrontend(outDir: string, config: FrontendConfig, root: stri
 
 /**
  * The page may load only its own files and talk only to its own origin and the worker's: a second
- * wall behind the app's rule of never turning model output into HTML. Sent as a <meta> tag because
- * Pages direct upload (as the stack performs it) carries no `_headers` file.
+ * wall behind the app's rule of never turning model output into HTML. In a <meta> tag (so it holds
+ * wherever the files are served) and, with what only a header can say, in `_headers`.
  */
 export function contentSecurityPolicy(workerUrl: string): string {
   const connect = ["'self'", ...(workerUrl ? [new URL(workerUrl).origin] : [])].join(" ");
@@ -74,6 +76,23 @@ export function contentSecurityPolicy(workerUrl: string): string {
     "base-uri 'none'",
     "form-action 'none'",
   ].join("; ");
+}
+
+/**
+ * Headers for every file of the app, in the `_headers` format of Pages and Workers Assets. Only a
+ * header can forbid framing (`frame-ancestors` is ignored in a <meta> policy): no other site may
+ * show the app in a frame and trick a click through it. Nothing is sniffed into another type, and
+ * no page it links to learns where the visitor came from.
+ */
+export function headersFile(workerUrl: string): string {
+  return [
+    "/*",
+    `  Content-Security-Policy: ${contentSecurityPolicy(workerUrl)}; frame-ancestors 'none'`,
+    "  X-Frame-Options: DENY",
+    "  X-Content-Type-Options: nosniff",
+    "  Referrer-Policy: no-referrer",
+    "",
+  ].join("\n");
 }
 
 /** The build folder is emptied first, so it must be a folder of its own. */

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { nameLimitProblems, prefixPattern, prefixRule } from "./names";
 
 /** Providers a chat request can be answered by. */
 export const llmProviders = ["workers-ai", "openai", "anthropic", "gemini", "groq"] as const;
@@ -27,7 +28,12 @@ type SecretKey = (typeof secretKeys)[number];
 /** The API token's key; it belongs to the Cloudflare provider's namespace. */
 export const apiTokenKey = "cloudflare:apiToken";
 
-const name = z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, "lowercase letters, digits and '-', at most 40 characters");
+const prefix = z
+  .string()
+  .regex(prefixPattern, prefixRule)
+  .superRefine((value, context) => {
+    for (const problem of nameLimitProblems(value)) context.addIssue({ code: "custom", message: problem });
+  });
 
 /** A JSON array as Pulumi stores it, or a comma-separated list as typed on the command line. */
 function list<T extends z.ZodType>(item: T) {
@@ -59,13 +65,26 @@ export const settingsSchema = z.object({
   accountId: z
     .string({ error: "is required: pulumi config set sos:accountId <32-hex account id>" })
     .regex(/^[0-9a-f]{32}$/, "a Cloudflare account id is 32 lowercase hex characters"),
-  prefix: z.union([z.literal(""), name]).default(""),
+  prefix: z.union([z.literal(""), prefix], { error: prefixRule }).default(""),
   agentId: z
     .string()
     .regex(/^[A-Za-z0-9._-]{0,64}$/, "letters, digits, '.', '_' and '-', at most 64 characters")
     .default(""),
   agentName: z.string().trim().min(1).max(64).default("SOS"),
   retainData: z.stringbool({ error: "true or false" }).default(true),
+  // Coming back to kept data: the stack takes these over (Pulumi's import) instead of creating new ones.
+  adoptDatabaseId: z
+    .union([z.literal(""), z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/)], {
+      error: "a D1 database id (uuid, as `npx wrangler d1 list` shows it)",
+    })
+    .default(""),
+  adoptKvNamespaceId: z
+    .union([z.literal(""), z.string().regex(/^[0-9a-f]{32}$/)], {
+      error: "a KV namespace id (32 hex characters, as `npx wrangler kv namespace list` shows it)",
+    })
+    .default(""),
+  allowPrefixChange: z.stringbool({ error: "true or false" }).default(false),
+  pagesKeepDeployments: z.coerce.number().int().min(1).max(50).default(10),
   llmProvider: z.enum(llmProviders).default("workers-ai"),
   llmModel: z.string().max(200).default(""),
   llmFallback: list(z.enum(llmProviders)).default([]),
@@ -86,6 +105,13 @@ export const settingsSchema = z.object({
   yellowPagesCallbackUrl: z.union([z.literal(""), z.url({ protocol: /^https?$/ })]).default(""),
   telemetry: z.stringbool({ error: "true or false" }).default(false),
   telemetryUrl: z.url({ protocol: /^https?$/ }).default("https://mumega.com/telemetry"),
+  // The public inbox (POST /api/contact): per-caller limit, overall cap, and how long messages are kept.
+  contactCallerLimit: z.coerce.number().int().min(1).max(10_000).default(5),
+  contactHourlyCap: z.coerce.number().int().min(1).max(1_000_000).default(100),
+  contactRetentionDays: z.coerce.number().int().min(1).max(3_650).default(30),
+  // 0: conversations are kept until the user deletes them.
+  conversationRetentionDays: z.coerce.number().int().min(0).max(36_500).default(0),
+  conversationTitles: z.enum(["model", "message"]).default("model"),
 });
 
 type Settings = z.infer<typeof settingsSchema>;
@@ -160,6 +186,7 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
   }
 
   problems.push(...providerProblems(parsed, secrets));
+  if (parsed.prefix === "") problems.push(...defaultPrefixProblems(source.stack));
   if (problems.length > 0 || apiToken === undefined) {
     throw new ConfigError(problems);
   }
@@ -205,6 +232,22 @@ function providerProblems(settings: Partial<Settings>, secrets: Partial<Record<S
     );
   }
   return problems;
+}
+
+/**
+ * Without sos:prefix the stack's name is the prefix, `sos-<stack>`, only when it is one as it is:
+ * reducing a name (case, '_', '.', a cut) would give `Tenant_A`, `tenant.a` and `tenant-a` the same
+ * resources in one account.
+ */
+export function defaultPrefixProblems(stack: string): string[] {
+  const derived = defaultPrefix(stack);
+  if (`sos-${stack}` === derived && prefixPattern.test(derived)) return [];
+  return [
+    `sos:prefix: is required: the stack name '${stack}' does not make a prefix as it is (sos-<stack>, ${prefixRule}). ` +
+      `Reduced it would be '${derived}', as it would for every stack name differing only in case, '_', '.' or ` +
+      `beyond its 36th character, and two such stacks in one account would share resources. Set it: ` +
+      `pulumi config set sos:prefix ${derived} (the prefix earlier releases gave this stack)`,
+  ];
 }
 
 /** `sos-<stack>`, reduced to the characters Cloudflare resource names allow. */

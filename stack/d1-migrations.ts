@@ -1,11 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { cloudflareRequest } from "./cloudflare-api";
-import {
-  createMigrationsTableSql,
-  listAppliedSql,
-  migrationRequestSql,
-  type MigrationFile,
-} from "./migration-plan";
+import { cloudflareRequest, type RetryPolicy } from "./cloudflare-api";
+import { changedKeys, onlyTokenChanged } from "./dynamic-inputs";
+import { createMigrationsTableSql, listAppliedSql, migrationRequestSql, type MigrationFile } from "./migration-plan";
 
 /** One migration file as the resource carries it. */
 export interface MigrationInput {
@@ -27,7 +23,12 @@ export interface D1MigrationsInputs {
   files: Record<string, MigrationInput>;
 }
 
-export interface D1MigrationsState extends D1MigrationsInputs {
+/**
+ * What state keeps: the inputs (with each file's SQL) are stored once by the engine; the outputs hold
+ * each file's checksum only, so no SQL is stored twice.
+ */
+export interface D1MigrationsState extends Omit<D1MigrationsInputs, "files"> {
+  files: Record<string, Pick<MigrationInput, "checksum">>;
   /** Applied migrations and the checksum of the text applied (null: applied outside the stack, text unknown). */
   applied: Record<string, string | null>;
   /** Migrations found applied by something else (wrangler, say) instead of being run by the stack. */
@@ -38,13 +39,25 @@ export interface D1MigrationsState extends D1MigrationsInputs {
 
 type Target = Pick<D1MigrationsInputs, "accountId" | "databaseId" | "databaseName" | "apiToken">;
 
+const compared = ["accountId", "databaseId", "databaseName", "apiToken"] as const;
+
+/**
+ * Right after the stack creates a database, D1 can answer 10021 for a while (the database is not
+ * everywhere yet): the calls of a resource being created retry it, as they retry 429, 5xx and the network.
+ */
+const freshDatabase: Partial<RetryPolicy> = { retryCodes: [10021] };
+
 /** Files in the order they run: by their number, as wrangler orders them. */
 function runOrder(names: string[]): string[] {
   const number = (name: string) => Number.parseInt(name.split("_")[0] ?? "", 10);
   return [...names].sort((a, b) => number(a) - number(b) || (a < b ? -1 : 1));
 }
 
-async function d1Query(target: Target, sql: string): Promise<{ results: Record<string, unknown>[] }[]> {
+async function d1Query(
+  target: Target,
+  sql: string,
+  retry?: Partial<RetryPolicy>,
+): Promise<{ results: Record<string, unknown>[] }[]> {
   return cloudflareRequest<{ results: Record<string, unknown>[] }[]>({
     token: target.apiToken,
     method: "POST",
@@ -52,24 +65,43 @@ async function d1Query(target: Target, sql: string): Promise<{ results: Record<s
     action: "query",
     resource: `D1 database '${target.databaseName}'`,
     body: { sql },
+    retry,
   });
 }
 
-async function currentBookmark(target: Target): Promise<string> {
+async function currentBookmark(target: Target, retry?: Partial<RetryPolicy>): Promise<string> {
   const result = await cloudflareRequest<{ bookmark: string }>({
     token: target.apiToken,
     method: "GET",
     path: `/accounts/${target.accountId}/d1/database/${target.databaseId}/time_travel/bookmark`,
     action: "get Time Travel bookmark of",
     resource: `D1 database '${target.databaseName}'`,
+    retry,
   });
   return result.bookmark;
 }
 
 /** One request: creates the bookkeeping table when missing and lists the applied names. */
-async function appliedNames(inputs: D1MigrationsInputs): Promise<string[]> {
-  const results = await d1Query(inputs, inputs.setupRequest);
+async function appliedNames(
+  target: Target & Pick<D1MigrationsInputs, "setupRequest">,
+  retry?: Partial<RetryPolicy>,
+): Promise<string[]> {
+  const results = await d1Query(target, target.setupRequest, retry);
   return (results[results.length - 1]?.results ?? []).map((row) => String(row.name));
+}
+
+/**
+ * Applies one file. A failure after the request may have reached D1 (a 5xx, no answer) is ambiguous:
+ * a retry of an applied file then fails on its d1_migrations row. So a failed file counts as applied
+ * when the database recorded it, and only otherwise as failed.
+ */
+async function applyFile(inputs: D1MigrationsInputs, name: string, retry?: Partial<RetryPolicy>): Promise<void> {
+  try {
+    await d1Query(inputs, inputs.files[name]!.request, retry);
+  } catch (error) {
+    const recorded = await appliedNames(inputs, retry).catch(() => [] as string[]);
+    if (!recorded.includes(name)) throw error;
+  }
 }
 
 function editedError(names: string[]): Error {
@@ -80,7 +112,7 @@ function editedError(names: string[]): Error {
 }
 
 /** Files this stack applied whose text changed since. */
-function editedFiles(files: D1MigrationsInputs["files"], applied: D1MigrationsState["applied"]): string[] {
+function editedFiles(files: D1MigrationsState["files"], applied: D1MigrationsState["applied"]): string[] {
   return runOrder(Object.keys(files)).filter((name) => {
     const checksum = applied[name];
     return typeof checksum === "string" && checksum !== files[name]!.checksum;
@@ -93,7 +125,7 @@ function editedFiles(files: D1MigrationsInputs["files"], applied: D1MigrationsSt
  */
 function reconcile(
   recorded: string[],
-  files: D1MigrationsInputs["files"],
+  files: D1MigrationsState["files"],
   previous: Partial<Pick<D1MigrationsState, "applied" | "appliedOutside">>,
 ): Pick<D1MigrationsState, "applied" | "appliedOutside"> {
   const known = previous.applied ?? {};
@@ -121,20 +153,21 @@ export function pendingMigrations(applied: D1MigrationsState["applied"], files: 
 async function migrate(
   inputs: D1MigrationsInputs,
   previous: Partial<Pick<D1MigrationsState, "applied" | "appliedOutside">> = {},
+  retry?: Partial<RetryPolicy>,
 ): Promise<D1MigrationsState> {
   const known = previous.applied ?? {};
   const edited = editedFiles(inputs.files, known);
   if (edited.length > 0) throw editedError(edited);
 
-  const recorded = await appliedNames(inputs);
+  const recorded = await appliedNames(inputs, retry);
   const { applied, appliedOutside } = reconcile(recorded, inputs.files, previous);
   const pending = runOrder(Object.keys(inputs.files)).filter((name) => !recorded.includes(name));
   let bookmark = "";
   if (pending.length > 0) {
-    bookmark = await currentBookmark(inputs);
+    bookmark = await currentBookmark(inputs, retry);
     for (const [index, name] of pending.entries()) {
       try {
-        await d1Query(inputs, inputs.files[name]!.request);
+        await applyFile(inputs, name, retry);
       } catch (error) {
         const cause = error instanceof Error ? error.message : String(error);
         const done = pending.slice(0, index);
@@ -149,30 +182,44 @@ async function migrate(
       applied[name] = inputs.files[name]!.checksum;
     }
   }
-  return { ...inputs, applied, appliedOutside, bookmark };
+  return { ...stateOf(inputs), applied, appliedOutside, bookmark };
+}
+
+/** The inputs as outputs: every file's checksum, none of its SQL. */
+function stateOf(inputs: D1MigrationsInputs): Omit<D1MigrationsState, "applied" | "appliedOutside" | "bookmark"> {
+  const files = Object.fromEntries(Object.entries(inputs.files).map(([name, { checksum }]) => [name, { checksum }]));
+  return { ...inputs, files };
 }
 
 /** The provider the engine runs; every secret arrives in its arguments. */
 export const d1MigrationsProvider: pulumi.dynamic.ResourceProvider<D1MigrationsInputs, D1MigrationsState> = {
+  /** Runs right after the database is created (or adopted): D1's 10021 for a new database is retried. */
   async create(inputs) {
-    const outs = await migrate(inputs);
+    const outs = await migrate(inputs, {}, freshDatabase);
     return { id: `${inputs.databaseId}/migrations`, outs };
   },
 
   /**
    * Compares the files with what state says was applied: no pending file, no change. The Node SDK
    * passes no detailed diff to the engine, which then shows the inputs that differ; `files` is keyed
-   * by file name, so `pulumi preview --diff` lists each migration the upgrade will run.
+   * by file name, so `pulumi preview --diff` lists each migration the upgrade will run. A new API token
+   * (or database name) is a change too, so state keeps the token refresh and destroy will use.
    */
   async diff(_id, olds, news) {
     const replaces = (["accountId", "databaseId"] as const).filter((key) => olds[key] !== news[key]);
     if (replaces.length > 0) {
       return { changes: true, replaces: [...replaces], deleteBeforeReplace: false };
     }
-    return { changes: pendingMigrations(olds.applied ?? {}, news.files).length > 0 };
+    const pending = pendingMigrations(olds.applied ?? {}, news.files);
+    return { changes: pending.length > 0 || changedKeys(olds, news, compared).length > 0 };
   },
 
+  /** A new token alone is stored without a call; anything else reads what D1 recorded and applies the rest. */
   async update(_id, olds, news) {
+    if (onlyTokenChanged(olds, news, compared) && pendingMigrations(olds.applied ?? {}, news.files).length === 0) {
+      const { applied, appliedOutside, bookmark } = olds;
+      return { outs: { ...stateOf(news), applied, appliedOutside, bookmark } };
+    }
     return { outs: await migrate(news, olds) };
   },
 

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { registrationPayload, type RegistrationPayload } from "../worker/outbound/payloads";
+import { backoffDelay, retryAfterMs, withRetries, type RetryVerdict } from "./cloudflare-api";
 
 export interface RegistryListingInputs {
   /** e.g. https://mumega.com/registry; the listing is `POST <registryUrl>/register`. */
@@ -18,7 +19,27 @@ interface RegistrationReply {
   token?: string;
 }
 
-/** One registry call; errors name the registry, the action and the HTTP status. */
+/** A failed registry call: `status` 0 when it got no answer. */
+class RegistryError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+    // As CloudflareApiError: the serialized `super` call sets no message.
+    this.message = message;
+    this.name = "RegistryError";
+  }
+}
+
+/** The same policy as Cloudflare's calls: 429 (after Retry-After), 5xx and no answer are tried again. */
+const registryVerdict: RetryVerdict = (error, failures, policy) =>
+  error instanceof RegistryError && (error.status === 0 || error.status === 429 || error.status >= 500)
+    ? backoffDelay(failures, policy, error.retryAfterMs)
+    : undefined;
+
+/** One registry call, retried; errors name the registry, the action and the HTTP status. */
 async function registryCall(
   registryUrl: string,
   action: string,
@@ -27,8 +48,25 @@ async function registryCall(
   token: string | undefined,
   body?: unknown,
 ): Promise<{ status: number; json: unknown }> {
+  return withRetries(
+    (tryNumber) => registryCallOnce(registryUrl, action, method, path, token, body, tryNumber),
+    registryVerdict,
+  );
+}
+
+async function registryCallOnce(
+  registryUrl: string,
+  action: string,
+  method: string,
+  path: string,
+  token: string | undefined,
+  body: unknown,
+  tryNumber: number,
+): Promise<{ status: number; json: unknown }> {
   const base = registryUrl.replace(/\/+$/, "");
+  const tries = tryNumber > 1 ? ` (after ${tryNumber} attempts)` : "";
   let response: Response;
+  let text: string;
   try {
     response = await fetch(`${base}${path}`, {
       method,
@@ -38,16 +76,22 @@ async function registryCall(
       },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
+    text = await response.text();
   } catch (error) {
-    throw new Error(
-      `Yellow Pages registry ${base}: ${action} failed: ${error instanceof Error ? error.message : error}`,
+    const cause = (error as Error & { cause?: { code?: string } }).cause?.code;
+    throw new RegistryError(
+      `Yellow Pages registry ${base}: ${action} failed: ${error instanceof Error ? error.message : error}` +
+        `${cause ? ` (${cause})` : ""}${tries}`,
+      0,
     );
   }
-  const text = await response.text();
   if (!response.ok && !(method === "DELETE" && response.status === 404)) {
-    throw new Error(
+    throw new RegistryError(
       `Yellow Pages registry ${base}: ${action} answered ${response.status} ${response.statusText}` +
-        (text ? `: ${text.slice(0, 200)}` : ""),
+        (text ? `: ${text.slice(0, 200)}` : "") +
+        tries,
+      response.status,
+      retryAfterMs(response.headers.get("retry-after")),
     );
   }
   let json: unknown = undefined;

@@ -55,6 +55,12 @@ export function workerBindings(config: StackConfig, targets: BindingTargets): Bi
     REGISTRY_URL: config.yellowPages ? plain(config.yellowPagesRegistryUrl) : undefined,
     REGISTRY_TOKEN: config.yellowPages ? secret(targets.registryToken) : undefined,
     SHARE_COHERENCE: config.yellowPages ? plain(String(config.yellowPagesShareCoherence)) : undefined,
+    CONTACT_CALLER_LIMIT: plain(String(config.contactCallerLimit)),
+    CONTACT_HOURLY_CAP: plain(String(config.contactHourlyCap)),
+    CONTACT_RETENTION_DAYS: plain(String(config.contactRetentionDays)),
+    CONVERSATION_RETENTION_DAYS:
+      config.conversationRetentionDays > 0 ? plain(String(config.conversationRetentionDays)) : undefined,
+    CONVERSATION_TITLES: plain(config.conversationTitles),
   } satisfies BindingMap;
 
   return Object.entries(bindings)

@@ -42,4 +42,17 @@ export interface Env {
   REGISTRY_TOKEN?: string;
   /** "true" when the heartbeat publishes the agent's coherence (else it sends null). */
   SHARE_COHERENCE?: string;
+  /** Messages one caller may leave in the public inbox per 10 minutes (default 5). */
+  CONTACT_CALLER_LIMIT?: string;
+  /** Messages the public inbox takes per hour from everyone together (default 100). */
+  CONTACT_HOURLY_CAP?: string;
+  /** Days an inbox message is kept before the daily upkeep deletes it (default 30). */
+  CONTACT_RETENTION_DAYS?: string;
+  /**
+   * Days a conversation is kept after its last message before the daily upkeep deletes it; absent
+   * (the default): kept until the user deletes it.
+   */
+  CONVERSATION_RETENTION_DAYS?: string;
+  /** "model" (the default): a conversation is titled by the model after its first answer; "message": by its first line. */
+  CONVERSATION_TITLES?: string;
 }

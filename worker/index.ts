@@ -3,7 +3,12 @@ import type {
   ExportedHandlerFetchHandler,
   ExportedHandlerScheduledHandler,
 } from "@cloudflare/workers-types/index";
+import { contactSettings } from "./contact/contact-settings";
+import { expireContacts } from "./contact/retention";
+import { expireConversations } from "./conversations/retention";
+import { createDb } from "./db/database";
 import type { Env } from "./env";
+import { logFailure, scheduledContext } from "./http/log";
 import { sendOptedInReports } from "./outbound/scheduled";
 import { createRouter } from "./router";
 
@@ -11,8 +16,22 @@ const router = createRouter();
 
 const fetch: ExportedHandlerFetchHandler<Env> = (request, env, ctx) => router.fetch(request, env, ctx);
 
-/** The daily cron trigger exists only when the listing or telemetry is opted in. */
+/**
+ * The daily cron: the upkeep (inbox messages past their retention are deleted; temporary chats past
+ * their session's lifetime, and conversations past CONVERSATION_RETENTION_DAYS when it is set), and
+ * what the owner opted into (the listing's heartbeat, telemetry); one failing does not stop another.
+ */
 const scheduled: ExportedHandlerScheduledHandler<Env> = async (_controller, env, ctx) => {
+  ctx.waitUntil(
+    expireContacts(createDb(env.DB), contactSettings(env)).catch((error: unknown) =>
+      logFailure("inbox_expiry_failed", error, scheduledContext),
+    ),
+  );
+  ctx.waitUntil(
+    expireConversations(env, createDb(env.DB)).catch((error: unknown) =>
+      logFailure("conversation_expiry_failed", error, scheduledContext),
+    ),
+  );
   ctx.waitUntil(sendOptedInReports(env));
 };
 

@@ -3,11 +3,14 @@ import { agentKeyAuth } from "./http/auth";
 import { corsHeaders, corsPreflight } from "./http/cors";
 import { errorResponse } from "./http/error-response";
 import { HttpError } from "./http/http-error";
+import { assignRequestId } from "./http/log";
+import { securityHeaders } from "./http/security-headers";
 import type { AppRequest, AppRouter, HandlerArgs } from "./http/types";
 import { chatRoutes } from "./routes/chat";
 import { mirrorCompatRoutes } from "./routes/compat-mirror";
 import { sosCompatRoutes } from "./routes/compat-sos";
 import { contactRoutes } from "./routes/contact";
+import { conversationRoutes } from "./routes/conversations";
 import { healthRoutes } from "./routes/health";
 import { memoryRoutes } from "./routes/memory";
 import { privacyRoutes } from "./routes/privacy";
@@ -16,14 +19,15 @@ import { sessionRoutes } from "./routes/sessions";
 import { stateRoutes } from "./routes/state";
 
 /**
- * The worker's router: preflight, then the agent key (every route but the public ones), then the
- * routes by area; errors become JSON in one place; unmatched requests are 404; CORS headers last.
+ * The worker's router: a request id, preflight, then the agent key (every route but the public
+ * ones), then the routes by area; errors become JSON in one place; unmatched requests are 404;
+ * security and CORS headers last.
  */
 export function createRouter(): AppRouter {
   const router: AppRouter = Router<AppRequest, HandlerArgs, Response>({
-    before: [corsPreflight(), agentKeyAuth({ publicRoutes })],
+    before: [assignRequestId, corsPreflight(), agentKeyAuth({ publicRoutes })],
     catch: errorResponse,
-    finally: [notFoundFallback, corsHeaders()],
+    finally: [notFoundFallback, securityHeaders(), corsHeaders()],
   });
   for (const register of [
     healthRoutes,
@@ -31,6 +35,7 @@ export function createRouter(): AppRouter {
     memoryRoutes,
     stateRoutes,
     sessionRoutes,
+    conversationRoutes,
     privacyRoutes,
     contactRoutes,
     sosCompatRoutes,

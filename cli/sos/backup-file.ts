@@ -5,7 +5,7 @@ import { SosError } from "./errors";
 export const exportFormat = "sos-export/1";
 
 /** The kinds of records an export holds, in the order a restore sends them. */
-export const recordKinds = ["agent_state", "engrams", "sessions", "contacts"] as const;
+export const recordKinds = ["agent_state", "engrams", "sessions", "contacts", "conversations"] as const;
 export type RecordKind = (typeof recordKinds)[number];
 
 /** GET /api/export's document, as far as backup and restore need to know it. */
@@ -13,11 +13,12 @@ export interface ExportDocument {
   format: string;
   exported_at: string;
   agent_id: string;
-  counts: Record<RecordKind, number>;
+  counts: Partial<Record<RecordKind, number>>;
   engrams: unknown[];
   agent_state: unknown[];
   sessions: unknown[];
   contacts: unknown[];
+  conversations: unknown[];
 }
 
 export function readBackup(file: string): ExportDocument {
@@ -30,6 +31,8 @@ export function readBackup(file: string): ExportDocument {
   if (document.format !== exportFormat) {
     throw new SosError(`${file} is not an SOS backup (format ${JSON.stringify(document.format)}, expected ${exportFormat}).`);
   }
+  // Backups made before conversations were kept in D1 have none.
+  document.conversations ??= [];
   for (const kind of recordKinds) {
     if (!Array.isArray(document[kind])) throw new SosError(`${file}: ${kind} is missing or not a list.`);
   }
@@ -42,7 +45,11 @@ const perRequest: Record<RecordKind, number> = {
   agent_state: importLimits.agentStates,
   sessions: importLimits.sessions,
   contacts: importLimits.contacts,
+  conversations: importLimits.conversations,
 };
+
+/** A conversation travels with all its messages, which the worker also counts per request. */
+const messagesOf = (record: unknown): number => (record as { messages?: unknown[] }).messages?.length ?? 0;
 
 /**
  * Splits the records into import requests within the worker's limits: under `maxBytes` of JSON and
@@ -52,16 +59,23 @@ export function importBatches(document: ExportDocument, maxBytes = importLimits.
   const batches: Partial<Record<RecordKind, unknown[]>>[] = [];
   let current: Partial<Record<RecordKind, unknown[]>> = {};
   let size = 0;
+  let messages = 0;
   for (const kind of recordKinds) {
     for (const record of document[kind]) {
       const bytes = Buffer.byteLength(JSON.stringify(record)) + 1;
-      if (size > 0 && (size + bytes > maxBytes || (current[kind]?.length ?? 0) >= perRequest[kind])) {
+      const full =
+        size + bytes > maxBytes ||
+        (current[kind]?.length ?? 0) >= perRequest[kind] ||
+        messages + messagesOf(record) > importLimits.conversationMessages;
+      if (size > 0 && full) {
         batches.push(current);
         current = {};
         size = 0;
+        messages = 0;
       }
       (current[kind] ??= []).push(record);
       size += bytes;
+      if (kind === "conversations") messages += messagesOf(record);
     }
   }
   if (size > 0) batches.push(current);

@@ -16,6 +16,9 @@ const dynamicLabels: [suffix: string, label: string][] = [
   ["-migrations", "D1 migrations"],
   ["-frontend", "chat app upload (Pages deployment)"],
   ["-yellow-pages", "Yellow Pages listing"],
+  ["-names", "name check (nothing in your account)"],
+  ["-kept-data", "kept-data notice (nothing in your account)"],
+  ["-workers-dev-subdomain", "workers.dev subdomain lookup"],
 ];
 
 export const migrationsSuffix = "-migrations";

@@ -53,6 +53,7 @@ export class App implements AppContext {
   private readonly main = h("main", { id: "main", class: "main", tabindex: -1 });
   private readonly themeButton = h("button", { type: "button", class: "icon-button", id: "theme-toggle" });
   private readonly agentLabel = h("span", { class: "brand-agent" });
+  private readonly skip = h("a", { class: "skip-link", href: "#message-input" }, "Skip to the message box");
 
   constructor(workerUrl: string) {
     this.api = new Api({
@@ -84,11 +85,13 @@ export class App implements AppContext {
     this.themeButton.addEventListener("click", () =>
       this.setTheme(this.effectiveTheme() === "dark" ? "light" : "dark"),
     );
-    // The address's fragment names the view, so the skip link moves focus itself.
-    const skip = h("a", { class: "skip-link", href: "#main" }, "Skip to content");
+    // The address's fragment names the view, so the skip link moves focus itself: to the message
+    // box in the chat (past the conversation list), to the view's content elsewhere.
+    const skip = this.skip;
     skip.addEventListener("click", (event) => {
       event.preventDefault();
-      this.main.focus();
+      if (this.current === "chat" && !this.views.chat.element.hidden) (this.views.chat as ChatView).focusComposer();
+      else this.main.focus();
     });
     const header = h(
       "header",
@@ -253,6 +256,8 @@ export class App implements AppContext {
     const gated = this.connection === "no_key" || this.connection === "unauthorized";
     for (const [viewName, view] of Object.entries(this.views)) view.element.hidden = gated || viewName !== name;
     document.title = `${navigation.find((item) => item.name === name)!.label} · SOS`;
+    this.skip.textContent = name === "chat" ? "Skip to the message box" : "Skip to content";
+    this.skip.setAttribute("href", name === "chat" ? "#message-input" : "#main");
     if (this.connection === "ok" || this.connection === "unreachable") this.views[name].show();
   }
 }

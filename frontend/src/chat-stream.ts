@@ -1,14 +1,21 @@
 import { ApiError, type Api } from "./api";
-import type { ChatDone, ChatStreamError } from "./api-types";
+import type { ChatDone, ChatStart, ChatStreamError } from "./api-types";
 
+/** A new message, an edited one (`edit`), or another answer to a stored one (`reply_to`). */
 export interface ChatRequest {
-  message: string;
+  message?: string;
+  edit?: string;
+  reply_to?: string;
   session_id: string;
   provider?: string;
   model?: string;
+  temporary?: boolean;
+  remember?: boolean;
 }
 
 export interface ChatHandlers {
+  /** The worker stored the question and began the answer (their ids). */
+  start?(ids: ChatStart): void;
   token(text: string): void;
   done(result: ChatDone): void;
   /** The model failed after the stream began (the worker's `error` event). */
@@ -26,7 +33,8 @@ export async function streamChat(api: Api, request: ChatRequest, signal: AbortSi
   let finished = false;
   for await (const event of serverSentEvents(response.body)) {
     const data: unknown = JSON.parse(event.data);
-    if (event.event === "token") on.token((data as { text: string }).text);
+    if (event.event === "start") on.start?.(data as ChatStart);
+    else if (event.event === "token") on.token((data as { text: string }).text);
     else if (event.event === "done") {
       finished = true;
       on.done(data as ChatDone);

@@ -80,6 +80,12 @@ const iconPaths = {
   settings: "M4 7h10M18 7h2M4 17h2M10 17h10M14 5v4M6 15v4",
   close: "M6 6l12 12M18 6L6 18",
   download: "M12 4v11M7 10l5 5 5-5M5 20h14",
+  check: "M5 12l5 5 9-10",
+  edit: "M4 20h4L19 9l-4-4L4 16zM13 7l4 4",
+  left: "M15 5l-7 7 7 7",
+  right: "M9 5l7 7-7 7",
+  pin: "M9 4h6l-1 6 4 4H6l4-4zM12 14v6",
+  more: "M5 12h.01M12 12h.01M19 12h.01",
 } as const;
 
 export type IconName = keyof typeof iconPaths;

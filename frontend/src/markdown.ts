@@ -1,4 +1,5 @@
 import { h } from "./dom";
+import { toast } from "./ui/toast";
 import { inline } from "./markdown-inline";
 
 /**
@@ -78,9 +79,18 @@ function codeBlock(lines: string[], start: number, parent: Node): number | undef
   return index;
 }
 
+/** The button says what happened for a moment, and a toast says it to a screen reader too. */
 function flash(button: HTMLButtonElement, label: string): void {
   button.textContent = label;
-  setTimeout(() => (button.textContent = "Copy"), 1500);
+  button.dataset.copied = String(label === "Copied");
+  toast(
+    label === "Copied" ? "Code copied to the clipboard" : "Could not copy: the browser refused",
+    label === "Copied" ? "info" : "error",
+  );
+  setTimeout(() => {
+    button.textContent = "Copy";
+    delete button.dataset.copied;
+  }, 1500);
 }
 
 function headingBlock(line: string, start: number, parent: Node): number | undefined {

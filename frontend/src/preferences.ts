@@ -1,11 +1,13 @@
 /**
- * What the app keeps in this browser (localStorage) and nowhere else: the agent key, the chosen
- * provider and model, and the theme. Conversations and memories are always read from the worker.
+ * What the app keeps in this browser (localStorage) and nowhere else: the agent key, the model last
+ * picked (for new chats; each conversation keeps its own on the worker), the models the person
+ * typed, and the theme. Conversations and memories are always read from the worker.
  */
 const keys = {
   agentKey: "sos.agentKey",
   provider: "sos.provider",
   model: "sos.model",
+  typedModels: "sos.typedModels",
   theme: "sos.theme",
 } as const;
 
@@ -35,6 +37,26 @@ export const preferences = {
   setProvider: (provider: string | undefined) => write(keys.provider, provider),
   model: () => read(keys.model),
   setModel: (model: string | undefined) => write(keys.model, model?.trim()),
+  /** Models typed by the person, per provider, shown in the picker after the provider's own. */
+  typedModels: (): Record<string, string[]> => {
+    try {
+      const parsed: unknown = JSON.parse(read(keys.typedModels) ?? "{}");
+      if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return {};
+      return Object.fromEntries(
+        Object.entries(parsed).map(([provider, models]) => [
+          provider,
+          Array.isArray(models) ? models.filter((model): model is string => typeof model === "string") : [],
+        ]),
+      );
+    } catch {
+      return {};
+    }
+  },
+  addTypedModel: (provider: string, model: string) => {
+    const all = preferences.typedModels();
+    all[provider] = [...new Set([...(all[provider] ?? []), model.trim()])].slice(-20);
+    write(keys.typedModels, JSON.stringify(all));
+  },
   theme: (): Theme => {
     const theme = read(keys.theme);
     return theme === "light" || theme === "dark" ? theme : "system";

@@ -39,7 +39,7 @@ describe("buildFrontend", () => {
   it("writes the app, its config and nothing else, and lists the files", () => {
     const out = path.join(tempDir("sos-frontend-"), "site");
     const files = buildFrontend(out, { workerUrl });
-    expect(files).toEqual(["app.css", "app.js", "config.json", "favicon.svg", "index.html"]);
+    expect(files).toEqual(["_headers", "app.css", "app.js", "config.json", "favicon.svg", "index.html"]);
     expect(readdirSync(out).sort()).toEqual(files);
     expect(JSON.parse(readFileSync(path.join(out, "config.json"), "utf8"))).toEqual({ workerUrl });
   });
@@ -61,14 +61,14 @@ describe("buildFrontend", () => {
     }
   });
 
-  it("changes only config.json and the CSP when only the worker URL changes", () => {
+  it("changes only config.json and the CSP (page and headers) when only the worker URL changes", () => {
     const a = path.join(tempDir("url-a-"), "out");
     const b = path.join(tempDir("url-b-"), "out");
     buildFrontend(a, { workerUrl });
     buildFrontend(b, { workerUrl: "https://other-worker.example.workers.dev" });
     const [before, after] = [read(a), read(b)];
     const changed = Object.keys(before).filter((name) => !before[name]!.equals(after[name]!));
-    expect(changed).toEqual(["config.json", "index.html"]);
+    expect(changed).toEqual(["_headers", "config.json", "index.html"]);
   });
 
   it("replaces what the folder held, so a removed file is not deployed again", () => {
@@ -101,5 +101,20 @@ describe("buildFrontend", () => {
     expect(contentSecurityPolicy(workerUrl)).toContain(`connect-src 'self' ${workerUrl};`);
     expect(contentSecurityPolicy(workerUrl)).toMatch(/script-src 'self';.*img-src 'self';/);
     expect(contentSecurityPolicy("")).toContain("connect-src 'self';");
+  });
+
+  it("writes the app's headers for Pages: the policy with frame-ancestors, no framing, no sniffing, no referrer", () => {
+    const out = path.join(tempDir("headers-"), "out");
+    buildFrontend(out, { workerUrl });
+    expect(readFileSync(path.join(out, "_headers"), "utf8")).toBe(
+      [
+        "/*",
+        `  Content-Security-Policy: ${contentSecurityPolicy(workerUrl)}; frame-ancestors 'none'`,
+        "  X-Frame-Options: DENY",
+        "  X-Content-Type-Options: nosniff",
+        "  Referrer-Policy: no-referrer",
+        "",
+      ].join("\n"),
+    );
   });
 });

@@ -169,10 +169,12 @@ describe("conversations", () => {
       "Still alpha.",
     ]);
 
+    await page.getByRole("button", { name: "More actions: Alpha question" }).click();
     await page.getByRole("button", { name: "Delete conversation: Alpha question" }).click();
     await page.getByRole("dialog").getByRole("button", { name: "Delete" }).click();
     await alpha.waitFor({ state: "detached" });
     expect((await app.api("GET", `/api/sessions/${alphaId}`)).status).toBe(404);
+    expect((await app.api("GET", `/api/conversations/${alphaId}`)).status).toBe(404);
     expect(await page.locator("#chat-title").textContent()).toBe("New chat");
     expect(await beta.count()).toBe(1);
   });

@@ -48,6 +48,24 @@ describe("the local run with the frontend (npm start)", () => {
     expect(await (await get(withAssets, "/config.json")).json()).toEqual({ workerUrl: "" });
   });
 
+  it("serves the app with its security headers: no framing by any site, no sniffing, no referrer", async () => {
+    for (const file of ["/", "/app.js", "/config.json"]) {
+      const response = await get(withAssets, file);
+      expect(response.status, file).toBe(200);
+      const policy = response.headers.get("content-security-policy") ?? "";
+      expect(policy, file).toContain("frame-ancestors 'none'");
+      expect(policy, file).toContain("default-src 'none'");
+      expect(response.headers.get("x-frame-options"), file).toBe("DENY");
+      expect(response.headers.get("x-content-type-options"), file).toBe("nosniff");
+      expect(response.headers.get("referrer-policy"), file).toBe("no-referrer");
+      await response.arrayBuffer();
+    }
+    // The headers file itself is not served: the worker answers that path, as without the app.
+    const [headersFile, plain] = await Promise.all([get(withAssets, "/_headers"), get(apiOnly, "/_headers")]);
+    expect(headersFile.status).toBe(plain.status);
+    expect(await headersFile.text()).toBe(await plain.text());
+  });
+
   it("leaves every other path to the worker, answering exactly as without the app", async () => {
     for (const [route, auth] of [
       ["/api/health", false],

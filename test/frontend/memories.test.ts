@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import { eventually, useBrowser } from "../support/browser";
+import { eventually, screenshot, useBrowser } from "../support/browser";
 import { appAgentKey, connected, useChatApp } from "../support/chat-app";
 import { reply } from "../support/fake-vendors";
 
@@ -107,6 +107,58 @@ describe("the memory view", () => {
     expect(exported.engrams.map((engram: { text: string }) => engram.text)).toContain(
       "User: Note the colour teal\nSOS: Teal noted.",
     );
+  });
+
+  it("reads as facts and concepts first, with the conversation folded; adds one by hand; counts stay true", async () => {
+    await app.api("POST", "/api/memories", {
+      text: "User: I moved to Lisbon last spring\nSOS: Lisbon it is.",
+      epistemic_truths: ["The user lives in Lisbon"],
+      core_concepts: ["home", "Lisbon"],
+    });
+    const page = await browser.newPage();
+    await openWithKey(page);
+    await page.locator("#tab-memories").click();
+    const card = page.locator(".memory-card", { hasText: "The user lives in Lisbon" });
+    await card.waitFor();
+    expect(await card.locator(".memory-facts li").allTextContents()).toEqual(["The user lives in Lisbon"]);
+    expect(await card.locator(".memory-concepts li").allTextContents()).toEqual(["home", "Lisbon"]);
+    const transcript = card.locator("details.memory-transcript");
+    expect(await transcript.getAttribute("open")).toBeNull();
+    expect(await transcript.locator(".memory-text").isVisible()).toBe(false);
+    await transcript.locator("summary").click();
+    expect(await transcript.locator(".memory-text").isVisible()).toBe(true);
+
+    const total = async () => (await app.api("GET", "/api/memories")).body.total as number;
+    const before = await total();
+    await page
+      .locator("#memory-status", { hasText: `${before} ${before === 1 ? "memory" : "memories"}, newest first.` })
+      .waitFor();
+
+    await page.getByRole("button", { name: "Add a memory" }).click();
+    await page.getByLabel("Memory", { exact: true }).fill("My sister's birthday is on the 3rd of May.");
+    await page.getByLabel("Concepts (optional)").fill("family, birthdays");
+    await page.getByRole("button", { name: "Save memory" }).click();
+    const added = page.locator(".memory-card", { hasText: "My sister's birthday" });
+    await added.waitFor();
+    expect(await added.locator(".memory-concepts li").allTextContents()).toEqual(["family", "birthdays"]);
+    expect(await total()).toBe(before + 1);
+    await page.locator("#memory-status", { hasText: `${before + 1} memories, newest first.` }).waitFor();
+
+    await added.getByRole("button", { name: "Delete" }).click();
+    await page
+      .getByRole("dialog", { name: "Delete this memory?" })
+      .getByRole("button", { name: "Delete memory" })
+      .click();
+    await added.waitFor({ state: "detached" });
+    expect(await total()).toBe(before);
+    await page
+      .locator("#memory-status", { hasText: `${before} ${before === 1 ? "memory" : "memories"}, newest first.` })
+      .waitFor();
+
+    // Erasing stands apart from the everyday actions, in its own danger zone.
+    expect(await page.locator(".page-actions #erase-data").count()).toBe(0);
+    expect(await page.locator(".danger-zone #erase-data").count()).toBe(1);
+    await screenshot(page, "memories-facts-light");
   });
 
   it("erases everything only after the confirmation is typed", async () => {

@@ -17,7 +17,8 @@ describe("a worker without a model", () => {
     const notice = page.locator(".message-assistant[data-status='error'] .message-notice");
     await notice.waitFor();
     expect(await notice.textContent()).toMatch(/^No model provider is configured\. .*OPENAI_API_KEY/);
-    expect(await page.locator("#chat-provider option").allTextContents()).toEqual(["Default"]);
+    expect(await page.locator("#chat-model option").allTextContents()).toEqual(["No model"]);
+    expect(await page.locator("#chat-model").isDisabled()).toBe(true);
 
     await page.locator("#tab-state").click();
     await page.locator("#coherence", { hasText: "0.500" }).waitFor();

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { retryPolicy } from "../../stack/cloudflare-api";
 import {
   d1MigrationsProvider,
   migrationRequests,
@@ -109,19 +110,33 @@ describe("D1 migrations provider", () => {
     expect(otherDatabase.replaces).toEqual(["databaseId"]);
   });
 
-  it("ignores a changed token and the engine's own provider field", async () => {
+  it("ignores the engine's own provider field; a new token is an update that runs nothing", async () => {
     const inputs = inputsFor(files, uuid);
     const { outs } = await d1MigrationsProvider.create!(inputs);
-    const diff = await d1MigrationsProvider.diff!(
+    const same = await d1MigrationsProvider.diff!(
       "id",
       { ...outs!, __provider: "old" } as D1MigrationsState,
-      {
-        ...inputs,
-        apiToken: "rotated",
-        __provider: "new",
-      } as D1MigrationsInputs,
+      { ...inputs, __provider: "new" } as D1MigrationsInputs,
     );
-    expect(diff.changes).toBe(false);
+    expect(same.changes).toBe(false);
+
+    // State must hold the token refresh and destroy will use: the rotation is a change...
+    const rotated = { ...inputs, apiToken: "rotated" };
+    expect(await d1MigrationsProvider.diff!("id", outs!, rotated)).toEqual({ changes: true });
+    // ...stored by an update that calls nothing (the new token need not even be valid yet).
+    emulator().resetRequests();
+    const { outs: stored } = await d1MigrationsProvider.update!("id", outs!, rotated);
+    expect(emulator().requests).toEqual([]);
+    expect(stored).toEqual({ ...outs!, apiToken: "rotated" });
+  });
+
+  it("keeps each file's SQL once in state: in the inputs, with only its checksum in the outputs", async () => {
+    const inputs = inputsFor(files, uuid);
+    const { outs } = await d1MigrationsProvider.create!(inputs);
+    expect(outs!.files).toEqual(
+      Object.fromEntries(Object.entries(inputs.files).map(([name, { checksum }]) => [name, { checksum }])),
+    );
+    expect(JSON.stringify(outs)).not.toContain("CREATE TABLE notes");
   });
 
   it("refuses an applied file edited afterwards, naming it, in diff and in update", async () => {
@@ -205,6 +220,46 @@ describe("D1 migrations provider", () => {
     await d1MigrationsProvider.delete!("id", outs!);
     expect(emulator().requests).toEqual([]);
     expect(recorded(uuid)).toHaveLength(3);
+  });
+
+  it("retries D1's 10021 while creating (the database is new), not in a later update", async () => {
+    const waits: number[] = [];
+    const sleep = vi.spyOn(retryPolicy, "sleep").mockImplementation(async (ms) => void waits.push(ms));
+    try {
+      const query = `/accounts/${accountId}/d1/database/${uuid}/query`;
+      const notReady = { path: query, status: 400, errors: [{ code: 10021, message: "database not ready" }] };
+      emulator().injectFault({ ...notReady, times: 2 });
+      const inputs = inputsFor({ "0001_notes.sql": files["0001_notes.sql"] }, uuid);
+      const { outs } = await d1MigrationsProvider.create!(inputs);
+      expect(waits).toEqual([1000, 2000]);
+      expect(recorded(uuid)).toEqual(["0001_notes.sql"]);
+
+      emulator().injectFault(notReady);
+      await expect(d1MigrationsProvider.update!("id", outs!, inputsFor(files, uuid))).rejects.toThrow(
+        /^400 query D1 database 'test-memory': database not ready \[code 10021\]$/,
+      );
+      expect(waits).toEqual([1000, 2000]);
+    } finally {
+      sleep.mockRestore();
+    }
+  });
+
+  it("counts a file whose answer was lost after D1 applied it as applied, not as failed", async () => {
+    const sleep = vi.spyOn(retryPolicy, "sleep").mockImplementation(async () => undefined);
+    try {
+      emulator().injectFault({
+        path: `/accounts/${accountId}/d1/database/${uuid}/query`,
+        body: /CREATE TABLE tags/,
+        network: true,
+        afterRoute: true,
+      });
+      const { outs } = await d1MigrationsProvider.create!(inputsFor(files, uuid));
+      expect(recorded(uuid)).toEqual(["0001_notes.sql", "0002_tags.sql", "0003_seed.sql"]);
+      expect(Object.keys(outs!.applied)).toEqual(["0001_notes.sql", "0002_tags.sql", "0003_seed.sql"]);
+      expect(emulator().pendingFaults()).toBe(0);
+    } finally {
+      sleep.mockRestore();
+    }
   });
 
   it("reports a wrong token as the API's authentication error", async () => {

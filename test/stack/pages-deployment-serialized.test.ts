@@ -230,6 +230,8 @@ describe("Pages deployment provider, serialized as the engine does it", () => {
       "POST /pages/assets/upsert-hashes 200",
       `POST ${projectPath}/deployments 500`,
       `POST ${projectPath}/deployments 200`,
+      // The production deployments, listed to keep the last ten.
+      `GET ${projectPath}/deployments 200`,
     ]);
     expect(emulator.pagesUploads.at(-1)?.hashes).toHaveLength(1);
     expect(emulator.pagesFiles(project)).toEqual(served(files));

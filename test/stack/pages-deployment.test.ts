@@ -50,7 +50,15 @@ function served(files: Files): Map<string, Buffer> {
 
 /** What the stack gives the resource for a build folder (the manifest read at preview). */
 function inputsFor(dir: string, projectName: string, branch = "main"): PagesDeploymentInputs {
-  return { accountId, projectName, apiToken: token, buildDir: dir, branch, files: readPagesManifest(dir) };
+  return {
+    accountId,
+    projectName,
+    apiToken: token,
+    buildDir: dir,
+    branch,
+    files: readPagesManifest(dir),
+    keepDeployments: 10,
+  };
 }
 
 function uploadedHashes(since = 0): string[] {
@@ -265,7 +273,8 @@ describe("Pages deployment provider", () => {
     );
     expect(emulator().pagesUploads.every((upload) => upload.project === project)).toBe(true);
 
-    // wrangler's order; five files dealt over its three buckets make three uploads.
+    // wrangler's order; five files dealt over its three buckets make three uploads. Then the production
+    // deployments are listed, to keep the last keepDeployments (one so far: nothing is deleted).
     const projectPath = `/accounts/${accountId}/pages/projects/${project}`;
     expect(calls()).toEqual([
       `GET ${projectPath}/upload-token`,
@@ -275,6 +284,7 @@ describe("Pages deployment provider", () => {
       "POST /pages/assets/upload",
       "POST /pages/assets/upsert-hashes",
       `POST ${projectPath}/deployments`,
+      `GET ${projectPath}/deployments`,
     ]);
     const checked = emulator().requests[1]!.body as { hashes: string[] };
     expect(checked.hashes.sort()).toEqual(
@@ -284,15 +294,15 @@ describe("Pages deployment provider", () => {
     );
   });
 
-  it("identical redeploy: diff says no change; an update anyway uploads nothing", async () => {
+  it("identical redeploy: diff says no change; a rotated token is an update that calls nothing", async () => {
     const { project, files } = freshSite();
     const inputs = inputsFor(buildFolder(files), project);
     const { outs } = await pagesDeploymentProvider.create!(inputs);
     const first = emulator().pagesDeployment(project);
     emulator().resetRequests();
 
-    // The same build elsewhere on disk (another checkout, another machine), with a rotated token.
-    const again = { ...inputsFor(buildFolder(files), project), apiToken: "rotated-token" };
+    // The same build elsewhere on disk (another checkout, another machine).
+    const again = inputsFor(buildFolder(files), project);
     expect(again.buildDir).not.toBe(inputs.buildDir);
     const diff = await pagesDeploymentProvider.diff!(
       "id",
@@ -306,12 +316,20 @@ describe("Pages deployment provider", () => {
     expect(manifestChanges(outs!.files, again.files)).toEqual({ added: [], changed: [], removed: [] });
     expect(emulator().requests).toEqual([]);
 
+    // A rotated token must reach state (refresh and destroy read it from there): a change, stored by an
+    // update that neither uploads nor deploys.
+    const rotated = { ...again, apiToken: "rotated-token" };
+    expect(await pagesDeploymentProvider.diff!("id", outs!, rotated)).toEqual({ changes: true });
+    const { outs: stored } = await pagesDeploymentProvider.update!("id", outs!, rotated);
+    expect(stored).toMatchObject({ apiToken: "rotated-token", deploymentId: outs!.deploymentId, url: outs!.url });
+    expect(emulator().requests).toEqual([]);
+
+    // An update of the same build anyway (the engine asks for none) uploads and deploys nothing.
     const uploadsBefore = emulator().pagesUploads.length;
     const { outs: updated } = await pagesDeploymentProvider.update!("id", outs!, inputs);
     expect(emulator().pagesUploads.length).toBe(uploadsBefore);
-    expect(calls()).not.toContain("POST /pages/assets/upload");
-    expect(updated!.deploymentId).not.toBe(first.id);
-    expect(emulator().pagesDeployment(project).manifest).toEqual(first.manifest);
+    expect(emulator().requests).toEqual([]);
+    expect(updated!.deploymentId).toBe(first.id);
     expect(emulator().pagesFiles(project)).toEqual(served(files));
   });
 
@@ -437,13 +455,62 @@ describe("Pages deployment provider", () => {
     expect((await pagesDeploymentProvider.diff!(id, read.props!, inputs)).changes).toBe(true);
   });
 
-  it("deletes without a request: deleting the project removes its deployments", async () => {
+  it("keeps the last keepDeployments production deployments and deletes older ones; a new count prunes to it", async () => {
     const { project, files } = freshSite();
-    const { id, outs } = await pagesDeploymentProvider.create!(inputsFor(buildFolder(files), project));
+    let inputs = { ...inputsFor(buildFolder(files), project), keepDeployments: 3 };
+    let { id, outs } = await pagesDeploymentProvider.create!(inputs);
+    const made = [outs!.deploymentId];
+    for (let version = 2; version <= 6; version++) {
+      const next = {
+        ...inputsFor(buildFolder({ ...files, "version.txt": `${version}\n` }), project),
+        keepDeployments: 3,
+      };
+      outs = (await pagesDeploymentProvider.update!(id, outs!, next)).outs;
+      made.push(outs!.deploymentId);
+      inputs = next;
+    }
+    expect(
+      emulator()
+        .pagesDeployments(project)
+        .map((deployment) => deployment.id),
+    ).toEqual(made.slice(-3));
+    expect(emulator().pagesDeployment(project).id).toBe(made.at(-1));
+    // A preview deployment counts against its own environment only.
+    const preview = await pagesDeploymentProvider.create!({ ...inputs, branch: "feature" });
+    expect(emulator().pagesDeployments(project)).toHaveLength(4);
+
     emulator().resetRequests();
-    await pagesDeploymentProvider.delete!(id, outs!);
-    expect(emulator().requests).toEqual([]);
-    expect(emulator().pagesDeployment(project).id).toBe(outs!.deploymentId);
+    const fewer = { ...inputs, keepDeployments: 1 };
+    expect(await pagesDeploymentProvider.diff!(id, outs!, fewer)).toEqual({ changes: true });
+    const { outs: pruned } = await pagesDeploymentProvider.update!(id, outs!, fewer);
+    expect(pruned!.deploymentId).toBe(made.at(-1));
+    expect(calls().filter((call) => call.startsWith("POST"))).toEqual([]);
+    expect(
+      emulator()
+        .pagesDeployments(project)
+        .map((deployment) => deployment.id),
+    ).toEqual([made.at(-1), preview.outs!.deploymentId]);
+  });
+
+  it("deletes every deployment but the live one, which Pages keeps until the project goes", async () => {
+    const { project, files } = freshSite();
+    const inputs = inputsFor(buildFolder(files), project);
+    const { id, outs } = await pagesDeploymentProvider.create!(inputs);
+    const changed = inputsFor(buildFolder({ ...files, "extra.txt": "second\n" }), project);
+    const { outs: second } = await pagesDeploymentProvider.update!(id, outs!, changed);
+    const preview = await pagesDeploymentProvider.create!({ ...changed, branch: "feature" });
+    expect(emulator().pagesDeployments(project)).toHaveLength(3);
+    await pagesDeploymentProvider.delete!(id, second!);
+    expect(
+      emulator()
+        .pagesDeployments(project)
+        .map((deployment) => deployment.id),
+    ).toEqual([second!.deploymentId]);
+    expect(preview.outs!.deploymentId).not.toBe(second!.deploymentId);
+    // A project already gone has nothing left to delete.
+    emulator().resetRequests();
+    await pagesDeploymentProvider.delete!(id, { ...second!, projectName: "no-such-project" });
+    expect(calls()).toEqual([`GET /accounts/${accountId}/pages/projects/no-such-project`]);
   });
 
   it("reports a wrong token and an unknown project as the API's errors", async () => {

@@ -30,15 +30,17 @@ describe("the Pulumi program (index.ts)", () => {
         agentId: program.agentId,
       }),
     );
+    // Cloudflare's names follow the prefix (sos-<stack>); the logical names in state are fixed (sos-*).
     expect(outputs).toEqual({
       workerUrl: "https://sos-acme-worker.acme-co.workers.dev",
       pagesUrl: "https://sos-acme-chat.pages.dev",
-      d1DatabaseId: "sos-acme-memory-id",
-      kvNamespaceId: "sos-acme-session-id",
+      d1DatabaseId: "sos-memory-id",
+      kvNamespaceId: "sos-session-id",
       agentId: "sos-acme",
     });
     expect(await pulumi.isSecret(program.agentKey)).toBe(true);
-    expect(registered.slice(before).map((resource) => resource.name)).toContain("sos-acme-worker");
+    const worker = registered.slice(before).find((resource) => resource.name === "sos-worker");
+    expect(worker?.inputs.scriptName).toBe("sos-acme-worker");
   });
 
   it("fails before declaring anything when the config is invalid, listing each problem", async () => {

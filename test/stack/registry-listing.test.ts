@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { retryPolicy } from "../../stack/cloudflare-api";
 import { registryListingProvider, type RegistryListingArgs, type RegistryListingState } from "../../stack/registry-listing";
 import { startFakeRegistry, type FakeRegistry } from "../support/fake-registry";
 import { installPulumiMocks, type RegisteredResource } from "../support/pulumi-mocks";
@@ -93,14 +94,37 @@ describe("Yellow Pages listing, through the serialized provider", () => {
     expect(renamed.replaces).toEqual(["payload"]);
   });
 
-  it("names the registry and the HTTP status when the registry fails", async () => {
+  it("tries a failed registration again under the retry policy, as every Cloudflare call is", async () => {
     registry.failNext(503);
-    const failed = await provider.run("create", [provider.inputs]);
-    expect(failed.error).toMatch(
-      new RegExp(
-        `^Yellow Pages registry ${registry.url.replace(/[.]/g, "\\.")}: register answered 503 Service Unavailable`,
-      ),
-    );
+    const before = registry.requests.length;
+    const created = await provider.run("create", [provider.inputs]);
+    expect(created.error).toBeUndefined();
+    expect(registry.requests.slice(before).map((request) => `${request.method} ${request.path}`)).toEqual([
+      "POST /register",
+      "POST /register",
+    ]);
+  });
+
+  it("names the registry and the HTTP status when the registry keeps failing, after the policy's tries", async () => {
+    const waits: number[] = [];
+    const sleep = vi.spyOn(retryPolicy, "sleep").mockImplementation(async (ms) => void waits.push(ms));
+    try {
+      for (let i = 0; i < retryPolicy.attempts; i++) registry.failNext(503);
+      const failed = await registryListingProvider.create!(provider.inputs as never).catch((error: Error) => error);
+      expect((failed as Error).message).toMatch(
+        new RegExp(
+          `^Yellow Pages registry ${registry.url.replace(/[.]/g, "\\.")}: register answered 503 Service Unavailable: .* \\(after 5 attempts\\)$`,
+        ),
+      );
+      expect(waits).toEqual([1000, 2000, 4000, 8000]);
+      // A refusal is not tried again.
+      waits.splice(0);
+      registry.failNext(400);
+      await expect(registryListingProvider.create!(provider.inputs as never)).rejects.toThrow(/answered 400/);
+      expect(waits).toEqual([]);
+    } finally {
+      sleep.mockRestore();
+    }
   });
 
   it("refuses a payload beyond the public profile before anything is sent", () => {

@@ -44,6 +44,7 @@ export function useChatApp(vars: Partial<Record<keyof WorkerVars, string | undef
         OPENAI_BASE_URL: vendors.openai.baseURL,
         EMBEDDING_PROVIDER: "workers-ai",
         SESSION_TTL_SECONDS: "3600",
+        CONVERSATION_TITLES: "message",
         TELEMETRY: "false",
         YELLOW_PAGES: "false",
         ...vars,

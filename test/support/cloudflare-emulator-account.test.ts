@@ -341,3 +341,84 @@ describe("wrangler against these endpoints", () => {
     wranglerTimeout,
   );
 });
+
+describe("Workers and KV namespaces written through the API", () => {
+  const account = `/accounts/${accountId}`;
+
+  it("uploads a Worker with its bindings, lists it, and deletes it (10007 once gone)", async () => {
+    const form = new FormData();
+    form.set("metadata", JSON.stringify({ main_module: "worker.js", bindings: [{ name: "DB", type: "d1", id: "x" }] }));
+    form.set("worker.js", new Blob(["export default {}"], { type: "application/javascript+module" }), "worker.js");
+    const uploaded = await fetch(`${emulator.baseUrl}${account}/workers/scripts/api-written`, {
+      method: "PUT",
+      headers: { authorization: "Bearer main-token" },
+      body: form,
+    });
+    expect(uploaded.status).toBe(200);
+    expect(emulator.workersScripts().find((script) => script.name === "api-written")).toEqual({
+      name: "api-written",
+      bindings: [{ name: "DB", type: "d1", id: "x" }],
+    });
+    expect((await call("main-token", `${account}/workers/scripts/api-written`, { method: "DELETE" })).status).toBe(200);
+    const gone = await call("main-token", `${account}/workers/scripts/api-written`, { method: "DELETE" });
+    expect(gone).toEqual({ status: 404, body: refused(10007, "workers.api.error.script_not_found") });
+  });
+
+  it("creates a namespace (a title taken is 10014), reads, renames and deletes it", async () => {
+    const created = await call("main-token", `${account}/storage/kv/namespaces`, {
+      method: "POST",
+      body: { title: "api-written-session" },
+    });
+    expect(created.status).toBe(200);
+    const id = (created.body.result as { id: string }).id;
+    expect(id).toMatch(/^[0-9a-f]{32}$/);
+    const again = await call("main-token", `${account}/storage/kv/namespaces`, {
+      method: "POST",
+      body: { title: "api-written-session" },
+    });
+    expect(again).toEqual({
+      status: 400,
+      body: refused(10014, "a namespace with this account ID and title already exists"),
+    });
+    await call("main-token", `${account}/storage/kv/namespaces/${id}`, { method: "PUT", body: { title: "renamed" } });
+    expect((await call("main-token", `${account}/storage/kv/namespaces/${id}`)).body.result).toMatchObject({
+      id,
+      title: "renamed",
+    });
+    expect((await call("main-token", `${account}/storage/kv/namespaces/${id}`, { method: "DELETE" })).status).toBe(200);
+    expect(emulator.kvNamespaces().some((namespace) => namespace.id === id)).toBe(false);
+    expect((await call("main-token", `${account}/storage/kv/namespaces/${id}`)).status).toBe(404);
+  });
+});
+
+describe("wrangler against the KV namespace endpoints", () => {
+  it(
+    "creates a namespace, recognises a title taken by its 10014, and deletes the namespace",
+    async () => {
+      const created = await wrangler("main-token", "kv", "namespace", "create", "wrangler-made");
+      expect(created.code, created.stderr).toBe(0);
+      const namespace = emulator.kvNamespaces().find((candidate) => candidate.title === "wrangler-made")!;
+      expect(namespace).toBeDefined();
+      expect(created.stdout).toContain(namespace.id);
+
+      const again = await wrangler("main-token", "kv", "namespace", "create", "wrangler-made");
+      expect(again.code).not.toBe(0);
+      expect(`${again.stdout}${again.stderr}`).toContain(
+        'A KV namespace with the title "wrangler-made" already exists.',
+      );
+
+      const deleted = await wrangler(
+        "main-token",
+        "kv",
+        "namespace",
+        "delete",
+        "--namespace-id",
+        namespace.id,
+        "--skip-confirmation",
+      );
+      expect(deleted.code, deleted.stderr).toBe(0);
+      expect(emulator.kvNamespaces().some((candidate) => candidate.id === namespace.id)).toBe(false);
+    },
+    wranglerTimeout,
+  );
+});

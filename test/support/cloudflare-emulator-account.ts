@@ -59,6 +59,10 @@ export interface AccountView {
 export interface AccountEmulation {
   addAccount(id: string, options?: AccountOptions): AccountView;
   addToken(value: string, options?: TokenOptions): { id: string };
+  /** Forgets a token: from then on it is refused everywhere, as a rolled token is. */
+  revokeToken(value: string): void;
+  workersScripts(accountId?: string): { name: string; bindings: unknown[] }[];
+  kvNamespaces(accountId?: string): { id: string; title: string }[];
   accounts(): AccountView[];
   createWorkersScript(name: string, accountId?: string): void;
   createKvNamespace(title: string, accountId?: string): { id: string; title: string };
@@ -71,7 +75,7 @@ interface AccountRecord {
   name: string;
   createdOn: string;
   subdomain: string | null;
-  scripts: { id: string; etag: string; createdOn: string }[];
+  scripts: { id: string; etag: string; createdOn: string; bindings: unknown[] }[];
   namespaces: { id: string; title: string }[];
 }
 
@@ -237,6 +241,84 @@ export function installAccounts(
     })),
   }));
 
+  /**
+   * Uploading a Worker (module syntax, multipart: a `metadata` part with `main_module` and `bindings`,
+   * then the modules), as the Cloudflare provider and wrangler do; the emulator keeps the name and the
+   * bindings. Deleting one that is not there is 404 with 10007 (wrangler's WORKER_NOT_FOUND_ERR_CODE).
+   */
+  context.route("PUT", "/accounts/:account/workers/scripts/:script", async (request) => {
+    const record = target(request);
+    const contentType = String(request.headers["content-type"] ?? "");
+    if (!contentType.startsWith("multipart/form-data")) {
+      context.fail(400, { code: 10021, message: "Expected a multipart/form-data upload with a metadata part" });
+    }
+    const form = await new Response(request.rawBody, { headers: { "content-type": contentType } }).formData();
+    const metadataPart = form.get("metadata");
+    const metadataText =
+      metadataPart === null ? "" : typeof metadataPart === "string" ? metadataPart : await metadataPart.text();
+    let metadata: { main_module?: string; bindings?: unknown[] };
+    try {
+      metadata = JSON.parse(metadataText) as typeof metadata;
+    } catch {
+      context.fail(400, { code: 10021, message: "The metadata part is not JSON" });
+    }
+    const name = request.params.script!;
+    const existing = record.scripts.find((script) => script.id === name);
+    const now = new Date().toISOString();
+    const script = existing ?? { id: name, etag: "", createdOn: now, bindings: [] };
+    script.etag = hex32() + hex32();
+    script.bindings = metadata.bindings ?? [];
+    if (!existing) record.scripts.push(script);
+    return { result: { id: name, etag: script.etag, created_on: script.createdOn, modified_on: now } };
+  });
+
+  context.route("DELETE", "/accounts/:account/workers/scripts/:script", (request) => {
+    const record = target(request);
+    const index = record.scripts.findIndex((script) => script.id === request.params.script);
+    if (index < 0) context.fail(404, { code: 10007, message: "workers.api.error.script_not_found" });
+    record.scripts.splice(index, 1);
+    return { result: null };
+  });
+
+  /** KV namespaces: create (a title taken is 400 with 10014, as wrangler checks), read, rename, delete. */
+  context.route("POST", "/accounts/:account/storage/kv/namespaces", (request) => {
+    const record = target(request);
+    const title = (request.body as { title?: unknown } | undefined)?.title;
+    if (typeof title !== "string" || title === "") context.fail(400, { code: 10019, message: "a title is required" });
+    if (record.namespaces.some((namespace) => namespace.title === title)) {
+      context.fail(400, { code: 10014, message: "a namespace with this account ID and title already exists" });
+    }
+    const namespace = { id: hex32(), title };
+    record.namespaces.push(namespace);
+    return { result: { ...namespace, supports_url_encoding: true } };
+  });
+
+  function namespaceOf(request: EmulatorRequest): { id: string; title: string } {
+    const namespace = target(request).namespaces.find((candidate) => candidate.id === request.params.namespace);
+    // 10013 is an assumption: the reference names no code for an unknown namespace.
+    if (!namespace) context.fail(404, { code: 10013, message: "namespace not found" });
+    return namespace;
+  }
+
+  context.route("GET", "/accounts/:account/storage/kv/namespaces/:namespace", (request) => ({
+    result: { ...namespaceOf(request), supports_url_encoding: true },
+  }));
+
+  context.route("PUT", "/accounts/:account/storage/kv/namespaces/:namespace", (request) => {
+    const namespace = namespaceOf(request);
+    const title = (request.body as { title?: unknown } | undefined)?.title;
+    if (typeof title !== "string" || title === "") context.fail(400, { code: 10019, message: "a title is required" });
+    namespace.title = title;
+    return { result: { ...namespace, supports_url_encoding: true } };
+  });
+
+  context.route("DELETE", "/accounts/:account/storage/kv/namespaces/:namespace", (request) => {
+    const record = target(request);
+    const namespace = namespaceOf(request);
+    record.namespaces.splice(record.namespaces.indexOf(namespace), 1);
+    return { result: null };
+  });
+
   context.route("GET", "/accounts/:account/storage/kv/namespaces", (request) => {
     const namespaces = [...target(request).namespaces];
     const order = request.query.get("order");
@@ -250,11 +332,17 @@ export function installAccounts(
   return {
     addAccount,
     addToken,
+    revokeToken(value) {
+      if (!tokens.delete(value)) throw new Error("no emulated token of that value");
+    },
+    workersScripts: (accountId = main.accountId) =>
+      account(accountId).scripts.map((script) => ({ name: script.id, bindings: script.bindings })),
+    kvNamespaces: (accountId = main.accountId) => account(accountId).namespaces.map((namespace) => ({ ...namespace })),
     accounts: () => [...accounts.values()].map(view),
     createWorkersScript(name, accountId = main.accountId) {
       const record = account(accountId);
       if (record.scripts.some((script) => script.id === name)) throw new Error(`a Worker is already named '${name}'`);
-      record.scripts.push({ id: name, etag: hex32() + hex32(), createdOn: new Date().toISOString() });
+      record.scripts.push({ id: name, etag: hex32() + hex32(), createdOn: new Date().toISOString(), bindings: [] });
     },
     createKvNamespace(title, accountId = main.accountId) {
       const record = account(accountId);

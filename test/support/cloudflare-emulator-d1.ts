@@ -21,6 +21,7 @@ interface EmulatedDatabase {
 
 export interface D1Emulation {
   createDatabase(name: string): { uuid: string; name: string };
+  databases(): { uuid: string; name: string }[];
   sqlite(uuid: string): BetterSqlite3.Database;
   close(): void;
 }
@@ -163,6 +164,7 @@ export function installD1(context: EmulatorAreaContext): D1Emulation {
       const { uuid } = createDatabase(name);
       return { uuid, name };
     },
+    databases: () => [...databases.values()].map(({ uuid, name }) => ({ uuid, name })),
     sqlite(uuid) {
       const database = databases.get(uuid);
       if (!database) throw new Error(`no emulated D1 database ${uuid}`);

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startCloudflareEmulator, type CloudflareEmulator } from "./cloudflare-emulator";
+import { wranglerPagesSite, wranglerTimeout as wranglerTimeoutMs } from "./wrangler";
 import { extensionsByContentType } from "./cloudflare-emulator-pages-assets";
 import { pagesExtension, pagesFileHash, pagesHash } from "./cloudflare-emulator-pages-hash";
 
@@ -413,4 +414,111 @@ describe("Pages deployments", () => {
     expect((await call("POST", `${projects}/form-site/deployments`, { form: noManifest })).status).toBe(400);
     expect((await call("POST", `${projects}/no-such-site/deployments`, { form: deploymentForm({}) })).status).toBe(404);
   });
+});
+
+describe("deleting deployments and projects", () => {
+  async function deploy(project: string, manifest: Record<string, string>, branch = "main") {
+    const { status, body } = await call("POST", `${projects}/${project}/deployments`, {
+      form: deploymentForm(manifest, { branch }),
+    });
+    expect(status).toBe(200);
+    return body.result as { id: string };
+  }
+
+  it("deletes an old deployment; refuses the live production one, and an aliased one without force=true", async () => {
+    emulator.createPagesProject("prune-site");
+    const manifest = await uploadFiles("prune-site", { "index.html": ["<p>prune</p>", "text/html"] });
+    const old = await deploy("prune-site", manifest);
+    const live = await deploy("prune-site", manifest);
+    const preview = await deploy("prune-site", manifest, "feature");
+    const deployments = `${projects}/prune-site/deployments`;
+
+    const refusedLive = await call("DELETE", `${deployments}/${live.id}?force=true`);
+    expect(refusedLive.status).toBe(400);
+    expect(refusedLive.body.errors[0]!.message).toMatch(/active production deployment/);
+    const refusedAlias = await call("DELETE", `${deployments}/${preview.id}?force=false`);
+    expect(refusedAlias.status).toBe(400);
+    expect(refusedAlias.body.errors[0]!.message).toBe(
+      "You cannot delete an aliased deployment without a `?force=true` parameter in the API request URL.",
+    );
+
+    expect((await call("DELETE", `${deployments}/${old.id}`)).status).toBe(200);
+    expect((await call("DELETE", `${deployments}/${preview.id}?force=true`)).status).toBe(200);
+    expect((await call("DELETE", `${deployments}/${old.id}`)).status).toBe(404);
+    expect(emulator.pagesDeployments("prune-site").map((deployment) => deployment.id)).toEqual([live.id]);
+  });
+
+  it("refuses to delete a project holding over 100 deployments (8000076), as Cloudflare documents", async () => {
+    emulator.createPagesProject("busy-site");
+    const manifest = await uploadFiles("busy-site", { "index.html": ["<p>busy</p>", "text/html"] });
+    const made: string[] = [];
+    for (let i = 0; i < 101; i++) made.push((await deploy("busy-site", manifest)).id);
+    const refused = await call("DELETE", `${projects}/busy-site`);
+    expect(refused).toEqual({
+      status: 400,
+      body: {
+        success: false,
+        errors: [
+          {
+            code: 8000076,
+            message:
+              "Your project has too many deployments to be deleted, follow this guide to delete them: https://cfl.re/3CXesln",
+          },
+        ],
+        messages: [],
+        result: null,
+      },
+    });
+    expect(emulator.hasPagesProject("busy-site")).toBe(true);
+    // One deleted: 100 left, which Cloudflare still lets go.
+    expect((await call("DELETE", `${projects}/busy-site/deployments/${made[0]}`)).status).toBe(200);
+    expect((await call("DELETE", `${projects}/busy-site`)).status).toBe(200);
+    expect(emulator.hasPagesProject("busy-site")).toBe(false);
+  });
+});
+
+describe("wrangler against the deletion endpoints", () => {
+  it(
+    "deletes a deployment with `pages deployment delete --force`, and reads 8000076 from `pages project delete`",
+    async () => {
+      const site = wranglerPagesSite(emulator);
+      try {
+        emulator.createPagesProject("wrangler-prune");
+        const manifest = await uploadFiles("wrangler-prune", { "index.html": ["<p>w</p>", "text/html"] });
+        const deploy = async () =>
+          (await call("POST", `${projects}/wrangler-prune/deployments`, { form: deploymentForm(manifest) })).body
+            .result as { id: string };
+        const old = await deploy();
+        for (let i = 0; i < 101; i++) await deploy();
+
+        const deleted = await site.run(
+          "pages",
+          "deployment",
+          "delete",
+          old.id,
+          "--project-name",
+          "wrangler-prune",
+          "--force",
+        );
+        expect(deleted.code, deleted.stderr).toBe(0);
+        expect(emulator.pagesDeployments("wrangler-prune").some((deployment) => deployment.id === old.id)).toBe(false);
+
+        // 101 left: more than Pages deletes a project with.
+        const refused = await site.run("pages", "project", "delete", "wrangler-prune", "--yes");
+        expect(refused.code).not.toBe(0);
+        // As wrangler printed it to the user in cloudflare/workers-sdk#12780 (its link styling taken off).
+        const output = `${refused.stdout}${refused.stderr}`.replace(/\u001b\[[0-9;]*m/g, "");
+        expect(output).toContain(
+          "A request to the Cloudflare API (/accounts/0123456789abcdef0123456789abcdef/pages/projects/wrangler-prune) failed.",
+        );
+        expect(output).toContain(
+          "Your project has too many deployments to be deleted, follow this guide to delete them: https://cfl.re/3CXesln [code: 8000076]",
+        );
+        expect(emulator.hasPagesProject("wrangler-prune")).toBe(true);
+      } finally {
+        site.remove();
+      }
+    },
+    wranglerTimeoutMs,
+  );
 });

@@ -60,6 +60,9 @@ export interface PagesDeploymentView {
 export interface PagesEmulation {
   createProject(name: string, options?: { productionBranch?: string }): { id: string; name: string };
   deployment(project: string, deploymentId?: string): PagesDeploymentView;
+  /** Every deployment of the project, oldest first. */
+  deployments(project: string): PagesDeploymentView[];
+  hasProject(project: string): boolean;
   files(project: string, deploymentId?: string): Map<string, Buffer>;
   uploads: PagesUpload[];
 }
@@ -69,7 +72,20 @@ export interface PagesEmulation {
  * 8000002 name taken (wording from a wrangler error quoted in rails/buildkite-config#101); 8000009 for an
  * unknown deployment is a guess.
  */
-const code = { nameTaken: 8000002, projectNotFound: 8000007, deploymentNotFound: 8000009 } as const;
+const code = {
+  nameTaken: 8000002,
+  projectNotFound: 8000007,
+  deploymentNotFound: 8000009,
+  tooManyDeployments: 8000076,
+} as const;
+
+/**
+ * Cloudflare's known issue "Delete a project with a high number of deployments": a project with over
+ * 100 deployments cannot be deleted until they are (developers.cloudflare.com/pages/platform/known-issues);
+ * the API answers code 8000076 with this message (wrangler's output in cloudflare/workers-sdk#12780; the
+ * 400 status is an assumption).
+ */
+export const pagesMaxDeletableDeployments = 100;
 const namePattern = /^[a-z0-9](?:[a-z0-9-]{0,56}[a-z0-9])?$/;
 
 export function installPages(context: EmulatorAreaContext): PagesEmulation {
@@ -144,7 +160,15 @@ export function installPages(context: EmulatorAreaContext): PagesEmulation {
   context.route("GET", `${base}/:project`, (request) => ({ result: describeProject(target(request)) }));
 
   context.route("DELETE", `${base}/:project`, (request) => {
-    projects.delete(target(request).name);
+    const project = target(request);
+    if (project.deployments.length > pagesMaxDeletableDeployments) {
+      context.fail(400, {
+        code: code.tooManyDeployments,
+        message:
+          "Your project has too many deployments to be deleted, follow this guide to delete them: https://cfl.re/3CXesln",
+      });
+    }
+    projects.delete(project.name);
     return { result: null };
   });
 
@@ -167,6 +191,36 @@ export function installPages(context: EmulatorAreaContext): PagesEmulation {
       .reverse()
       .map((deployment) => describeDeployment(project, deployment));
     return paged(request, listed, 25);
+  });
+
+  /**
+   * wrangler's `pages deployment delete` sends `?force=<bool>`. Pages refuses the live production
+   * deployment (its dashboard: "this deployment is your current active production deployment") and,
+   * without force=true, an aliased one: "You cannot delete an aliased deployment without a `?force=true`
+   * parameter in the API request URL." (quoted in cloudflare/cloudflare-docs#22193). Here the newest
+   * deployment of each preview branch carries the branch alias. Codes and statuses are assumptions.
+   */
+  context.route("DELETE", `${base}/:project/deployments/:deployment`, (request) => {
+    const project = target(request);
+    const deployment = findDeployment(project, request.params.deployment);
+    if (!deployment) context.fail(404, { code: code.deploymentNotFound, message: "Deployment not found." });
+    if (deployment === findDeployment(project, undefined)) {
+      context.fail(400, {
+        code: pagesUnknownError,
+        message: "You cannot delete the active production deployment of a project.",
+      });
+    }
+    const aliased =
+      deployment.environment === "preview" &&
+      project.deployments.findLast((candidate) => candidate.branch === deployment.branch) === deployment;
+    if (aliased && request.query.get("force") !== "true") {
+      context.fail(400, {
+        code: pagesUnknownError,
+        message: "You cannot delete an aliased deployment without a `?force=true` parameter in the API request URL.",
+      });
+    }
+    project.deployments.splice(project.deployments.indexOf(deployment), 1);
+    return { result: null };
   });
 
   context.route("GET", `${base}/:project/deployments/:deployment`, (request) => {
@@ -195,9 +249,14 @@ export function installPages(context: EmulatorAreaContext): PagesEmulation {
     },
     deployment(projectName, deploymentId) {
       const { project, deployment } = view(projectName, deploymentId);
-      const { id, branch, environment, manifest, parts } = deployment;
-      return { id, url: deploymentUrl(project, deployment), branch, environment, manifest, parts };
+      return describeView(project, deployment);
     },
+    deployments(projectName) {
+      const project = projects.get(projectName);
+      if (!project) throw new Error(`no emulated Pages project '${projectName}'`);
+      return project.deployments.map((deployment) => describeView(project, deployment));
+    },
+    hasProject: (projectName) => projects.has(projectName),
     files(projectName, deploymentId) {
       const { deployment } = view(projectName, deploymentId);
       return new Map(
@@ -206,6 +265,11 @@ export function installPages(context: EmulatorAreaContext): PagesEmulation {
     },
     uploads: assets.uploads,
   };
+}
+
+function describeView(project: PagesProjectRecord, deployment: PagesDeploymentRecord): PagesDeploymentView {
+  const { id, branch, environment, manifest, parts } = deployment;
+  return { id, url: deploymentUrl(project, deployment), branch, environment, manifest, parts };
 }
 
 /** An account the token does not reach: Cloudflare's generic 403. */

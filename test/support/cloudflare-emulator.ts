@@ -79,6 +79,37 @@ export interface RecordedRequest {
   path: string;
   search: string;
   body: unknown;
+  /** Set when an injected fault answered instead of the route: its status, or "network". */
+  fault?: string;
+}
+
+/**
+ * A failure the emulator gives instead of a route's answer, for the next `times` matching calls:
+ * what Cloudflare answers under load (429 with Retry-After, 5xx), a Cloudflare error code (10021 right
+ * after a database is created), or a connection closed with no answer at all.
+ */
+export interface Fault {
+  /** @default any method */
+  method?: string;
+  /** The path below `/client/v4` (without the query string), or a pattern it must match. */
+  path: string | RegExp;
+  /** Only calls whose body (as text) matches. */
+  body?: RegExp;
+  /** @default 500 */
+  status?: number;
+  /** @default Cloudflare's generic internal error (10001) */
+  errors?: ApiError[];
+  /** The Retry-After header, in seconds (as Cloudflare sends it on 429) or an HTTP date. */
+  retryAfter?: string;
+  /** Closes the connection without answering: fetch fails with "fetch failed" (ECONNRESET / other side closed). */
+  network?: boolean;
+  /**
+   * The call is carried out first and only its answer is lost or replaced: what makes a failure
+   * ambiguous (did the write happen?). @default false, the call is not carried out
+   */
+  afterRoute?: boolean;
+  /** @default 1 */
+  times?: number;
 }
 
 export interface CloudflareEmulator {
@@ -88,6 +119,12 @@ export interface CloudflareEmulator {
   token: string;
   /** Another API token: its accounts, status and permissions (see cloudflare-emulator-account.ts). */
   addToken(value: string, options?: TokenOptions): { id: string };
+  /** Rolls a token: from now on Cloudflare refuses it like any unknown token (403, 10000). */
+  revokeToken(value: string): void;
+  /** Answers the next matching calls with a failure instead of the route (see {@link Fault}). */
+  injectFault(fault: Fault): void;
+  /** How many injected failures are still to be given. */
+  pendingFaults(): number;
   /** Another account; D1 databases and Pages projects live in the main account only. */
   addAccount(id: string, options?: AccountOptions): AccountView;
   /** Every registered account, the main one first. */
@@ -102,6 +139,16 @@ export interface CloudflareEmulator {
   createPagesProject(name: string, options?: { productionBranch?: string }): { id: string; name: string };
   /** A Pages deployment with its manifest and extra form parts: the given one, else the live production one. */
   pagesDeployment(project: string, deploymentId?: string): PagesDeploymentView;
+  /** Every deployment a Pages project holds, oldest first. */
+  pagesDeployments(project: string): PagesDeploymentView[];
+  /** Whether the account still has a Pages project of that name. */
+  hasPagesProject(project: string): boolean;
+  /** The D1 databases of the account, by name. */
+  d1Databases(): { uuid: string; name: string }[];
+  /** The Workers of an account (the main one unless given), with the bindings of their last upload. */
+  workersScripts(accountId?: string): { name: string; bindings: unknown[] }[];
+  /** The KV namespaces of an account (the main one unless given). */
+  kvNamespaces(accountId?: string): { id: string; title: string }[];
   /** What a Pages deployment serves, `"/path"` → bytes, rebuilt from its manifest and the stored blobs. */
   pagesFiles(project: string, deploymentId?: string): Map<string, Buffer>;
   /** Every `POST /pages/assets/upload`, in order: the project (from the JWT) and the hashes it carried. */
@@ -138,6 +185,7 @@ export async function startCloudflareEmulator(options: {
 }): Promise<CloudflareEmulator> {
   const routes: Route[] = [];
   const requests: RecordedRequest[] = [];
+  const faults: (Fault & { left: number })[] = [];
   const context: EmulatorAreaContext = {
     accountId: options.accountId,
     route(method, pattern, handler, routeOptions) {
@@ -174,7 +222,19 @@ export async function startCloudflareEmulator(options: {
     const method = (incoming.method ?? "GET").toUpperCase();
     const path = url.pathname.startsWith(apiPrefix) ? url.pathname.slice(apiPrefix.length) || "/" : url.pathname;
     const body = parseBody(rawBody, incoming.headers["content-type"]);
-    requests.push({ method, path, search: url.search, body });
+    const recorded: RecordedRequest = { method, path, search: url.search, body };
+    requests.push(recorded);
+    const fault = takeFault(method, path, rawBody.toString("utf8"));
+    const answerFault = () => {
+      recorded.fault = fault!.network ? "network" : String(fault!.status ?? 500);
+      if (fault!.network) {
+        incoming.socket.destroy();
+        return;
+      }
+      const errors = fault!.errors ?? [{ code: 10001, message: "Internal server error" }];
+      send(outgoing, fault!.status ?? 500, envelope(false, null, errors), fault!.retryAfter);
+    };
+    if (fault && !fault.afterRoute) return answerFault();
     try {
       const match = url.pathname.startsWith(apiPrefix) ? matchRoute(routes, method, path) : undefined;
       if (match?.route.authenticate) match.route.authenticate(incoming.headers);
@@ -196,12 +256,26 @@ export async function startCloudflareEmulator(options: {
         rawBody,
       };
       const reply = await match.route.handler(request);
+      if (fault) return answerFault();
       const payload = envelope(true, reply.result, [], reply.messages);
       send(outgoing, reply.status ?? 200, reply.resultInfo ? { ...payload, result_info: reply.resultInfo } : payload);
     } catch (error) {
       if (!(error instanceof ApiFailure)) throw error;
       send(outgoing, error.status, envelope(false, null, error.errors));
     }
+  }
+
+  function takeFault(method: string, path: string, body: string): Fault | undefined {
+    const fault = faults.find(
+      (candidate) =>
+        candidate.left > 0 &&
+        (candidate.method === undefined || candidate.method.toUpperCase() === method) &&
+        (typeof candidate.path === "string" ? candidate.path === path : candidate.path.test(path)) &&
+        (candidate.body === undefined || candidate.body.test(body)),
+    );
+    if (!fault) return undefined;
+    fault.left -= 1;
+    return fault;
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -215,6 +289,9 @@ export async function startCloudflareEmulator(options: {
     accountId: options.accountId,
     token: options.token,
     addToken: (value, tokenOptions) => accounts.addToken(value, tokenOptions),
+    revokeToken: (value) => accounts.revokeToken(value),
+    injectFault: (fault) => void faults.push({ ...fault, left: fault.times ?? 1 }),
+    pendingFaults: () => faults.reduce((sum, fault) => sum + fault.left, 0),
     addAccount: (id, accountOptions) => accounts.addAccount(id, accountOptions),
     accounts: () => accounts.accounts(),
     createWorkersScript: (name, accountId) => accounts.createWorkersScript(name, accountId),
@@ -223,6 +300,11 @@ export async function startCloudflareEmulator(options: {
     d1: (uuid) => d1.sqlite(uuid),
     createPagesProject: (name, projectOptions) => pages.createProject(name, projectOptions),
     pagesDeployment: (project, deploymentId) => pages.deployment(project, deploymentId),
+    pagesDeployments: (project) => pages.deployments(project),
+    hasPagesProject: (project) => pages.hasProject(project),
+    d1Databases: () => d1.databases(),
+    workersScripts: (accountId) => accounts.workersScripts(accountId),
+    kvNamespaces: (accountId) => accounts.kvNamespaces(accountId),
     pagesFiles: (project, deploymentId) => pages.files(project, deploymentId),
     pagesUploads: pages.uploads,
     requests,
@@ -284,9 +366,13 @@ function envelope(success: boolean, result: unknown, errors: ApiError[], message
   return { success, errors, messages, result };
 }
 
-function send(outgoing: ServerResponse, status: number, payload: unknown): void {
+function send(outgoing: ServerResponse, status: number, payload: unknown, retryAfter?: string): void {
   const text = JSON.stringify(payload);
-  outgoing.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  outgoing.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(text),
+    ...(retryAfter === undefined ? {} : { "retry-after": retryAfter }),
+  });
   outgoing.end(text);
 }
 

@@ -5,7 +5,7 @@ import { isRpcSecret, unwrapSecrets, valueOf, type RegisteredResource } from "./
 
 /**
  * What the stand-in `pulumi` deploys: the resources the real program registers for a configuration,
- * read by running index.ts's SosStack under Pulumi's mocks (installPulumiMocks must be in place,
+ * read by running SosStack as index.ts declares it, under Pulumi's mocks (installPulumiMocks must be in place,
  * `registered` being its record), with the outputs the test decides (a live worker's URL and key).
  */
 export async function planFromProgram(
@@ -16,10 +16,12 @@ export async function planFromProgram(
 ): Promise<Plan> {
   const { parseStackConfig } = await import("../../stack/config.js");
   const { SosStack } = await import("../../stack/sos-stack.js");
+  const { componentName } = await import("../../stack/names.js");
   const before = registered.length;
   const secretKeys = new Set(["cloudflare:apiToken", "sos:agentKey", "sos:openaiApiKey", "sos:anthropicApiKey", "sos:geminiApiKey", "sos:groqApiKey"]);
   const config = parseStackConfig({ stack, get: (key) => values[key], isSecret: (key) => secretKeys.has(key), env: {} });
-  const sos = new SosStack(config.prefix, { config });
+  // As index.ts declares it.
+  const sos = new SosStack(componentName, { config });
   await valueOf(pulumi.all([sos.workerUrl, sos.pagesUrl, sos.databaseId, sos.kvNamespaceId, sos.agentKey]));
   const resources = registered.slice(before).map(planResource);
   return { resources, outputs, configRequired: [] };

@@ -20,6 +20,8 @@ export const defaultTestVars: WorkerVars = {
   SESSION_TTL_SECONDS: "3600",
   TELEMETRY: "false",
   YELLOW_PAGES: "false",
+  // Titles by the model would add a model call after each first answer; the tests that want them say so.
+  CONVERSATION_TITLES: "message",
 };
 
 export interface RequestOptions {

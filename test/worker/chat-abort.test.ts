@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startLocalWorker, type LocalWorker } from "../../cli/local-worker";
 import { reply, stall, startFakeVendors, type FakeVendors } from "../support/fake-vendors";
-import { deployedBase, testAgentKey, useWorker } from "../support/worker-harness";
+import { defaultTestVars, deployedBase, testAgentKey, useWorker } from "../support/worker-harness";
 
 /**
  * Aborts are checked with the worker talking to the fake OpenAI server directly (OPENAI_BASE_URL),
@@ -21,6 +22,17 @@ const harness = useWorker(
   }),
 );
 
+/** Reads the body until a token event has arrived (a `start` event comes first); returns what was read. */
+async function readUntilToken(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<string> {
+  let text = "";
+  while (!text.includes("event: token")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += new TextDecoder().decode(value);
+  }
+  return text;
+}
+
 function send(body: unknown, signal?: AbortSignal) {
   return harness.worker.miniflare.dispatchFetch(`${deployedBase}/api/chat`, {
     method: "POST",
@@ -36,8 +48,7 @@ describe("POST /api/chat when the client goes away", () => {
     const controller = new AbortController();
     const response = await send({ message: "tell me a long story", stream: true }, controller.signal);
     const reader = response.body!.getReader();
-    const first = await reader.read();
-    expect(new TextDecoder().decode(first.value)).toContain("event: token");
+    expect(await readUntilToken(reader)).toContain("event: token");
     controller.abort();
     await reader.cancel().catch(() => undefined);
     await vendors.openai.clientClosed(vendors.openai.requests.at(-1)!, 10_000);
@@ -48,7 +59,7 @@ describe("POST /api/chat when the client goes away", () => {
     const controller = new AbortController();
     const response = await send({ message: "think hard", stream: true }, controller.signal);
     const reader = response.body!.getReader();
-    await reader.read();
+    await readUntilToken(reader);
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     controller.abort();
     await reader.cancel().catch(() => undefined);
@@ -73,5 +84,40 @@ describe("POST /api/chat when the client goes away", () => {
     const response = await send({ message: "still there?" });
     expect(response.status).toBe(200);
     expect(((await response.json()) as { reply: string }).reply).toBe("fine");
+  });
+});
+
+describe("POST /api/chat through npm start's listener, when the client goes away", () => {
+  let local: LocalWorker;
+  beforeAll(async () => {
+    local = await startLocalWorker({
+      vars: {
+        ...defaultTestVars,
+        LLM_PROVIDER: "openai",
+        OPENAI_API_KEY: "sk-abort-test",
+        OPENAI_BASE_URL: vendors.openai.baseURL,
+      },
+      port: 0,
+      host: "127.0.0.1",
+    });
+  });
+  afterAll(async () => {
+    await local?.close();
+  });
+
+  it("aborts the upstream model call mid-stream", async () => {
+    vendors.openai.script(stall(["first ", "words "]));
+    const controller = new AbortController();
+    const response = await fetch(new URL("/api/chat", local.url), {
+      method: "POST",
+      headers: { authorization: `Bearer ${testAgentKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ message: "a long story, please", stream: true }),
+      signal: controller.signal,
+    });
+    const reader = response.body!.getReader();
+    expect(await readUntilToken(reader)).toContain("event: token");
+    controller.abort();
+    await reader.cancel().catch(() => undefined);
+    await vendors.openai.clientClosed(vendors.openai.requests.at(-1)!, 10_000);
   });
 });

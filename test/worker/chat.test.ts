@@ -175,9 +175,9 @@ describe("POST /api/chat, failures and fallback", () => {
     for (const provider of providers) vendors()[provider].script(fail(400, "model not found"));
     const response = await harness.request("POST", "/api/chat", { message: "x", stream: true });
     const events = parseSse(response.text);
-    expect(events.map((event) => event.event)).toEqual(["error"]);
-    expect(events[0]!.data).toMatchObject({ code: "provider_error" });
-    expect(events[0]!.data.message).toMatch(/openai/);
+    expect(events.map((event) => event.event)).toEqual(["start", "error"]);
+    expect(events[1]!.data).toMatchObject({ code: "provider_error", partial: false });
+    expect(events[1]!.data.message).toMatch(/openai/);
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { testAgentId, useWorker } from "../support/worker-harness";
+import { latestMigration } from "../support/schema-files";
 
 const harness = useWorker();
 
@@ -12,7 +13,7 @@ describe("GET /api/health", () => {
       agent_id: testAgentId,
       version: "0.1.0",
       agent_key_configured: true,
-      schema_version: "0003_memory_vectors.sql",
+      schema_version: latestMigration,
     });
   });
 

@@ -99,7 +99,7 @@ async function rowCounts(harness: WorkerHarness) {
   };
 }
 
-const empty = { engrams: 0, agent_state: 0, sessions: 0, contacts: 0 };
+const empty = { engrams: 0, agent_state: 0, sessions: 0, contacts: 0, conversations: 0 };
 
 let ids: Record<string, string>;
 let backup: any;
@@ -108,7 +108,7 @@ describe("POST /api/import: a backup into an empty deployment", () => {
   it("takes the export of A as it is, and B then exports the same document", async () => {
     ids = await seedA();
     backup = await exported(a);
-    expect(backup.counts).toEqual({ engrams: 5, agent_state: 1, sessions: 2, contacts: 1 });
+    expect(backup.counts).toEqual({ engrams: 5, agent_state: 1, sessions: 2, contacts: 1, conversations: 0 });
     const tea = backup.engrams.find((engram: { id: string }) => engram.id === ids["tea"]);
     expect(tea).toMatchObject({ ref_count: 2, embedding: "AQID+g==" });
 

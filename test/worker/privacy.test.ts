@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { appendToSession } from "../../worker/sessions/session-store";
 import { testAgentId, useWorker } from "../support/worker-harness";
+import { latestMigration } from "../support/schema-files";
 
 const harness = useWorker();
 
@@ -46,7 +47,7 @@ describe("export, erase, export", () => {
       format: "sos-export/1",
       agent_id: testAgentId,
       runtime_version: "0.1.0",
-      schema_version: "0003_memory_vectors.sql",
+      schema_version: latestMigration,
       counts: { engrams: 4, agent_state: 1, sessions: 2, contacts: 2 },
     });
     expect(first.body.engrams.map((e: { text: string }) => e.text).sort()).toEqual([
@@ -72,7 +73,8 @@ describe("export, erase, export", () => {
       { confirm: "erase everything", extra: 1 },
     ]) {
       const refused = await harness.request("DELETE", "/api/data", body);
-      expect(refused.status, JSON.stringify(body)).toBe(400);
+      // Without a body there is no JSON content type either: 415.
+      expect(refused.status, JSON.stringify(body)).toBe(body === undefined ? 415 : 400);
     }
     const refused = await harness.request("DELETE", "/api/data", { confirm: "yes" });
     expect(refused.body.error).toEqual({
@@ -84,10 +86,10 @@ describe("export, erase, export", () => {
 
     const erased = await harness.request("DELETE", "/api/data", { confirm: "erase everything" });
     expect(erased.status).toBe(200);
-    expect(erased.body).toEqual({ erased: first.body.counts });
+    expect(erased.body).toEqual({ erased: first.body.counts, overwritten: true });
 
     const second = await harness.request("GET", "/api/export");
-    expect(second.body.counts).toEqual({ engrams: 0, agent_state: 0, sessions: 0, contacts: 0 });
+    expect(second.body.counts).toEqual({ engrams: 0, agent_state: 0, sessions: 0, contacts: 0, conversations: 0 });
     expect(second.body).toMatchObject({ engrams: [], agent_state: [], sessions: [], contacts: [] });
 
     // The full-text index is empty too (the delete trigger), and consistent with its content table.

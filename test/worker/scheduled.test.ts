@@ -116,3 +116,25 @@ describe("scheduled: both on", () => {
     }
   });
 });
+
+describe("scheduled: the daily upkeep", () => {
+  const harness = useWorker({ CONTACT_RETENTION_DAYS: "7" }, () => ({ outbound }));
+  it("deletes inbox messages older than CONTACT_RETENTION_DAYS, keeps the rest, and sends nothing", async () => {
+    const d1 = await harness.d1();
+    for (const [id, age] of [
+      ["eight-days", "-8 days"],
+      ["six-days", "-6 days"],
+      ["today", "-1 minutes"],
+    ] as const) {
+      await d1
+        .prepare(
+          "INSERT INTO contacts (id, from_agent, message, received_at) VALUES (?, 'peer', 'hi', datetime('now', ?))",
+        )
+        .bind(id, age)
+        .run();
+    }
+    expect(await runCron(harness)).toEqual([]);
+    const left = await d1.prepare("SELECT id FROM contacts ORDER BY id").all<{ id: string }>();
+    expect(left.results.map((row) => row.id)).toEqual(["six-days", "today"]);
+  });
+});

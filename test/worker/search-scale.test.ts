@@ -3,12 +3,25 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../worker/db/database";
 import { textCandidatesQuery } from "../../worker/db/engram-recall-queries";
 import { searchEngramsQuery } from "../../worker/db/engram-search";
-import { ftsMatchExpression, ftsTerms } from "../../worker/memory/fts-query";
-import { maxTermDocuments } from "../../worker/memory/hybrid-recall";
+import { ftsMatchExpression, lookedUpTerms, queryTerms } from "../../worker/memory/fts-query";
+import { maxTextCandidates, maxTextPulled } from "../../worker/memory/hybrid-recall";
 import { testAgentId, useWorker } from "../support/worker-harness";
 
 const harness = useWorker();
 const total = 5_000;
+
+/** The full-text statement hybrid recall runs for `query` (its text list), compiled. */
+function recallTextQuery(query: string) {
+  const { looked, rest } = lookedUpTerms(queryTerms(query));
+  return textCandidatesQuery(compiler, {
+    terms: looked,
+    rest,
+    maxCandidates: maxTextCandidates,
+    agent: testAgentId,
+    limit: 10,
+    deep: maxTextPulled,
+  }).compile();
+}
 
 /** Compiles with SQLite's compiler, as kysely-d1's dialect does, without executing anything. */
 const compiler = new Kysely<Database>({
@@ -59,8 +72,7 @@ describe("search over 5,000 engrams", () => {
 
   it("reads a bounded number of rows with the route's own query, where a scan reads them all", async () => {
     // The full-text query POST /api/memories/search runs for {query: "zebra"} (hybrid recall's text list).
-    const search = textCandidatesQuery(compiler, ftsTerms("zebra"), maxTermDocuments(total), 10).compile();
-    const indexed = await rowsRead(search);
+    const indexed = await rowsRead(recallTextQuery("zebra"));
     expect(indexed.rows).toBe(5);
     expect(indexed.rowsRead).toBeLessThan(50);
 
@@ -70,9 +82,8 @@ describe("search over 5,000 engrams", () => {
     expect(scan.rowsRead).toBeGreaterThanOrEqual(total);
   });
 
-  it("leaves out a word that is in nearly every engram, reading a few rows", async () => {
-    const search = textCandidatesQuery(compiler, ftsTerms("ordinary zebra"), maxTermDocuments(total), 10).compile();
-    const result = await rowsRead(search);
+  it("finds candidates by the rare word when another is in nearly every engram, reading a few rows", async () => {
+    const result = await rowsRead(recallTextQuery("ordinary zebra"));
     expect(result.rows).toBe(5);
     expect(result.rowsRead).toBeLessThan(50);
   });

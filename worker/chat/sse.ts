@@ -1,10 +1,12 @@
 import type { ExecutionContext } from "@cloudflare/workers-types/index";
 import type { Env } from "../env";
+import { reportError, toHttpError } from "../http/error-mapper";
+import { logFailure } from "../http/log";
 import { NoProviderAnswered, streamWithFallback, type Answered } from "../llm/fallback";
-import { ProviderError } from "../llm/provider";
+import { ProviderError, type Usage } from "../llm/provider";
 import { requestTimeoutMs } from "../llm/timeouts";
-import type { Usage } from "../llm/provider";
-import { finishChat, maxReplyTokens, providerFailure, type PreparedChat } from "./run-chat";
+import { endChat, maxReplyTokens, type PreparedChat } from "./run-chat";
+import type { TurnOutcome } from "./turn";
 
 /** How often a silent stream sends a comment line. */
 const keepAliveMs = 2_000;
@@ -15,9 +17,12 @@ export function sseEvent(event: string, data: unknown): string {
 }
 
 /**
- * The chat answer as server-sent events: `token` events as the model produces them, then `done`
- * (provider, model, recalled memory ids, the new engram id, usage), or `error`. A client that goes
- * away cancels the body, which aborts the upstream call.
+ * The chat answer as server-sent events: `start` (the stored question's and answer's message ids),
+ * `token` events as the model produces them, then `done` (provider, model, recalled memory ids, the
+ * new engram id, usage) only after the model's own finish signal, or `error` whatever failed (mapped
+ * and logged as a route's error is), a stream that ended without that signal included: the partial
+ * answer is kept, marked `interrupted`. A client that goes away cancels the body, which aborts the
+ * upstream call; what was said until then is kept, marked `stopped`.
  */
 export function chatEventStream(
   env: Env,
@@ -26,13 +31,39 @@ export function chatEventStream(
   clientGone: AbortSignal,
 ): Response {
   const abort = new AbortController();
-  // The client's disconnect (request.signal, with the enable_request_signal flag) or a cancelled body.
-  clientGone.addEventListener("abort", () => abort.abort(), { once: true });
   const encoder = new TextEncoder();
+  let answered: Answered | undefined;
+  let reply = "";
+  let usage: Usage = { inputTokens: 0, outputTokens: 0 };
+
+  // The answer's row is finished once, by whichever comes first: the end of the stream or the client leaving.
+  let ended: Promise<void> | undefined;
+  const end = (outcome: Omit<TurnOutcome, "content" | "provider" | "model" | "usage">) =>
+    (ended ??= endChat(chat, {
+      ...outcome,
+      content: reply,
+      provider: answered?.provider,
+      model: answered?.model,
+      usage,
+    }));
+  const stopped = () => {
+    abort.abort();
+    ctx.waitUntil(
+      end({ status: "stopped" }).catch((error: unknown) => logFailure("chat_finish_failed", error, chat.log)),
+    );
+  };
+  // The client's disconnect (request.signal, with the enable_request_signal flag) or a cancelled body.
+  clientGone.addEventListener("abort", stopped, { once: true });
+
+  const ids = { session_id: chat.sessionId, message_id: chat.turn.messageId, user_message_id: chat.turn.userMessageId };
+  const errorEvent = (error: unknown, partial: boolean): string => {
+    const failure = reportError(error, chat.log);
+    return sseEvent("error", { code: failure.code, message: failure.message, ...ids, partial });
+  };
   const events = (async function* (): AsyncGenerator<string> {
-    let answered: Answered | undefined;
-    let reply = "";
-    let usage: Usage = { inputTokens: 0, outputTokens: 0 };
+    yield sseEvent("start", { ...ids, parent_id: chat.turn.history.at(-1)?.id ?? null });
+    let finish = "stop";
+    let failed: { error: unknown } | undefined;
     try {
       const tokens = streamWithFallback(
         chat.attempts,
@@ -46,23 +77,38 @@ export function chatEventStream(
           yield sseEvent("token", { text: event.text });
         } else {
           usage = event.usage;
+          finish = event.finish;
         }
       }
     } catch (error) {
-      if (abort.signal.aborted) return;
-      // After the first token a failure is the answering provider's own.
-      const failure = providerFailure(error instanceof ProviderError ? new NoProviderAnswered([error]) : error);
-      if (reply !== "") await finishChat(env, ctx, chat, reply);
-      yield sseEvent("error", { code: failure.code, message: failure.message, session_id: chat.sessionId });
+      failed = { error };
+    }
+    if (abort.signal.aborted) return;
+    if (failed) {
+      // After the first token a failure is the answering provider's own; what was said is kept, as partial.
+      const error = failed.error instanceof ProviderError ? new NoProviderAnswered([failed.error]) : failed.error;
+      const partial = reply !== "";
+      const mapped = toHttpError(error);
+      await end({
+        status: partial ? "interrupted" : "failed",
+        error: { code: mapped.code, message: mapped.message },
+      }).catch((finishing: unknown) => logFailure("chat_finish_failed", finishing, chat.log));
+      yield errorEvent(error, partial);
       return;
     }
-    await finishChat(env, ctx, chat, reply);
+    try {
+      await end({ status: "complete", finish });
+    } catch (error) {
+      yield errorEvent(error, false);
+      return;
+    }
     yield sseEvent("done", {
-      session_id: chat.sessionId,
+      ...ids,
       provider: answered?.provider,
       model: answered?.model,
       memories: chat.memoryIds,
       engram_id: chat.engramId,
+      finish_reason: finish,
       usage: { input_tokens: usage.inputTokens, output_tokens: usage.outputTokens },
     });
   })();
@@ -86,7 +132,7 @@ export function chatEventStream(
       else controller.enqueue(encoder.encode(next.value));
     },
     async cancel() {
-      abort.abort();
+      stopped();
       await events.return(undefined);
     },
   });

@@ -1,32 +1,72 @@
 import type { D1Database } from "@cloudflare/workers-types/index";
-import { countContactAttemptQuery, expireContactWindowsQuery } from "../db/contact-queries";
+import {
+  countContactAttemptQuery,
+  countInboxMessageQuery,
+  expireContactsQuery,
+  expireContactWindowsQuery,
+} from "../db/contact-queries";
 import type { Db } from "../db/database";
 import { runBatch } from "../db/batch";
 import { HttpError } from "../http/http-error";
-
-/** A fixed window per caller: at most `maxPerWindow` messages every `windowSeconds`. */
-export const contactRateLimit = { windowSeconds: 600, maxPerWindow: 5 } as const;
+import { contactWindows, type ContactSettings } from "./contact-settings";
+import { retentionCutoff } from "./retention";
 
 /**
- * Counts this request against its caller (Cloudflare's CF-Connecting-IP, stored only as a
- * SHA-256) and refuses with 429 and Retry-After once the window is full. The count and the
- * expiry of finished windows run in one batch.
+ * Who is calling: the address in CF-Connecting-IP. Deployed, Cloudflare sets it at its edge (any
+ * value a client sent is replaced); locally, `npm start`'s listener sets it from the socket
+ * (cli/local-front.ts). Kept only as a SHA-256.
  */
-export async function takeContactSlot(db: Db, d1: D1Database, request: Request, now = Date.now()): Promise<void> {
+export async function callerId(request: Request): Promise<string> {
+  return sha256Hex(request.headers.get("cf-connecting-ip") ?? "unknown");
+}
+
+/**
+ * Counts this message against its caller's window and, only when the caller is within its limit,
+ * against the inbox's hourly cap: one caller's flood fills its own window, never everyone's. Both
+ * counts, the expiry of finished windows and of messages past their retention run in one batch (one
+ * transaction), so concurrent messages are counted exactly. Refuses with 429 and Retry-After.
+ */
+export async function takeContactSlot(
+  db: Db,
+  d1: D1Database,
+  request: Request,
+  settings: ContactSettings,
+  now = Date.now(),
+): Promise<void> {
   const seconds = Math.floor(now / 1000);
-  const windowStart = seconds - (seconds % contactRateLimit.windowSeconds);
-  const caller = await sha256Hex(request.headers.get("cf-connecting-ip") ?? "unknown");
-  const [counted] = await runBatch(d1, [
-    countContactAttemptQuery(db, caller, windowStart),
-    expireContactWindowsQuery(db, windowStart),
+  const callerWindow = seconds - (seconds % contactWindows.callerSeconds);
+  const inboxWindow = seconds - (seconds % contactWindows.inboxSeconds);
+  const caller = await callerId(request);
+  const [counted, inbox] = await runBatch(d1, [
+    countContactAttemptQuery(db, caller, callerWindow),
+    countInboxMessageQuery(db, inboxWindow, { caller, window: callerWindow, limit: settings.callerLimit }),
+    expireContactWindowsQuery(db, inboxWindow),
+    expireContactsQuery(db, retentionCutoff(settings, now)),
   ]);
-  const count = Number(counted?.results[0]?.["count"] ?? 0);
-  if (count > contactRateLimit.maxPerWindow) {
-    const retryAfter = windowStart + contactRateLimit.windowSeconds - seconds;
-    throw new HttpError(429, "rate_limited", "Too many messages from this caller; try again later.", undefined, {
-      "retry-after": String(retryAfter),
-    });
+  const callerCount = Number(counted?.results[0]?.["count"] ?? 0);
+  if (callerCount > settings.callerLimit) {
+    throw tooMany(
+      "rate_limited",
+      "Too many messages from this caller; try again later.",
+      callerWindow,
+      contactWindows.callerSeconds,
+      seconds,
+    );
   }
+  const inboxCount = Number(inbox?.results[0]?.["count"] ?? 0);
+  if (inboxCount > settings.hourlyCap) {
+    throw tooMany(
+      "inbox_full",
+      "The inbox takes no more messages this hour; try again later.",
+      inboxWindow,
+      contactWindows.inboxSeconds,
+      seconds,
+    );
+  }
+}
+
+function tooMany(code: string, message: string, windowStart: number, windowSeconds: number, now: number): HttpError {
+  return new HttpError(429, code, message, { headers: { "retry-after": String(windowStart + windowSeconds - now) } });
 }
 
 async function sha256Hex(value: string): Promise<string> {

@@ -1,4 +1,4 @@
-import type { Insertable, Selectable } from "kysely";
+import { sql, type Insertable, type Selectable } from "kysely";
 import type { CursorPosition } from "../http/cursor";
 import type { ContactsTable, Db } from "./database";
 
@@ -46,7 +46,50 @@ export function countContactAttemptQuery(db: Db, caller: string, windowStart: nu
     .returning("count");
 }
 
-/** Windows that ended before `windowStart` no longer limit anyone. */
-export function expireContactWindowsQuery(db: Db, windowStart: number) {
-  return db.deleteFrom("contact_rate_limits").where("window_start", "<", windowStart);
+/** The inbox's own counter row, beside the callers' (a SHA-256 is 64 hex digits, so it cannot be one). */
+export const inboxCaller = "inbox";
+
+/**
+ * Counts one message in the inbox's window, only when the caller's count in its own window (the
+ * statement before, in the same batch) is within `limit`; returns the window's count so far, or no
+ * row when the caller is over its limit.
+ */
+export function countInboxMessageQuery(
+  db: Db,
+  windowStart: number,
+  caller: { caller: string; window: number; limit: number },
+) {
+  const callerCount = db
+    .selectFrom("contact_rate_limits")
+    .select("count")
+    .where("caller", "=", caller.caller)
+    .where("window_start", "=", caller.window);
+  return db
+    .insertInto("contact_rate_limits")
+    .columns(["caller", "window_start", "count"])
+    .expression(
+      db
+        .selectNoFrom([
+          sql.lit(inboxCaller).as("caller"),
+          sql<number>`${windowStart}`.as("window_start"),
+          sql.lit(1).as("count"),
+        ])
+        .where(callerCount, "<=", caller.limit),
+    )
+    .onConflict((conflict) =>
+      conflict
+        .columns(["caller", "window_start"])
+        .doUpdateSet((eb) => ({ count: eb("contact_rate_limits.count", "+", 1) })),
+    )
+    .returning("count");
+}
+
+/** Windows that started before `before` (the inbox's current hour) no longer limit anyone. */
+export function expireContactWindowsQuery(db: Db, before: number) {
+  return db.deleteFrom("contact_rate_limits").where("window_start", "<", before);
+}
+
+/** Messages received before `cutoff` are past their retention. */
+export function expireContactsQuery(db: Db, cutoff: string) {
+  return db.deleteFrom("contacts").where("received_at", "<", cutoff);
 }

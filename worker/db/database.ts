@@ -13,9 +13,15 @@ export interface Database {
   contacts: ContactsTable;
   contact_rate_limits: ContactRateLimitsTable;
   engrams_fts_vocab: EngramsFtsVocabTable;
+  engrams_fts_porter: EngramsFtsPorterTable;
+  engrams_fts_porter_vocab: EngramsFtsVocabTable;
   engram_vectors: EngramVectorsTable;
   memory_changes: MemoryChangesTable;
   memory_change_floor: MemoryChangeFloorTable;
+  conversations: ConversationsTable;
+  conversation_messages: ConversationMessagesTable;
+  conversations_fts: ConversationsFtsTable;
+  conversation_messages_fts: ConversationMessagesFtsTable;
   d1_migrations: D1MigrationsTable;
 }
 
@@ -53,6 +59,15 @@ export interface EngramsFtsTable {
   rowid: ReadOnly<number>;
   /** The hidden column named after the table: the left side of MATCH. */
   engrams_fts: ReadOnly<string>;
+  text: ReadOnly<string | null>;
+  core_concepts: ReadOnly<string | null>;
+  epistemic_truths: ReadOnly<string | null>;
+}
+
+/** schema/0004_memory_stemmed_fts.sql: the same columns, porter-stemmed; its vocabulary is engrams_fts_porter_vocab. */
+export interface EngramsFtsPorterTable {
+  rowid: ReadOnly<number>;
+  engrams_fts_porter: ReadOnly<string>;
   text: ReadOnly<string | null>;
   core_concepts: ReadOnly<string | null>;
   epistemic_truths: ReadOnly<string | null>;
@@ -126,6 +141,64 @@ export interface MemoryChangesTable {
 export interface MemoryChangeFloorTable {
   id: number;
   seq: number;
+}
+
+/** schema/0005_conversations.sql */
+export interface ConversationsTable {
+  rowid: ReadOnly<number>;
+  id: string;
+  agent: string;
+  title: string;
+  /** 'message' (the first message's first line), 'model' or 'user'. */
+  title_source: Defaulted<string>;
+  /** 0 or 1. */
+  pinned: Defaulted<number>;
+  /** 0 or 1: 0 when no memory may be made of it. */
+  remember: Defaulted<number>;
+  /** 0 or 1: 1 for a temporary chat (never listed, no memory, dropped with its session). */
+  temporary: Defaulted<number>;
+  provider: string | null;
+  model: string | null;
+  /** The last message of the path shown. */
+  leaf_id: string | null;
+  created_at: Defaulted<Timestamp>;
+  updated_at: Defaulted<Timestamp>;
+}
+
+/** schema/0005_conversations.sql: one message; `parent_id` makes the versions a tree. */
+export interface ConversationMessagesTable {
+  rowid: ReadOnly<number>;
+  id: string;
+  conversation_id: string;
+  parent_id: string | null;
+  role: string;
+  content: string;
+  /** 'complete', 'streaming', 'interrupted', 'stopped' or 'failed'. */
+  status: Defaulted<string>;
+  error_code: string | null;
+  error_message: string | null;
+  finish_reason: string | null;
+  provider: string | null;
+  model: string | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  engram_id: string | null;
+  created_at: Defaulted<Timestamp>;
+  updated_at: Defaulted<Timestamp>;
+}
+
+/** schema/0005_conversations.sql: external-content FTS5 over titles, written only by its triggers. */
+export interface ConversationsFtsTable {
+  rowid: ReadOnly<number>;
+  conversations_fts: ReadOnly<string>;
+  title: ReadOnly<string | null>;
+}
+
+/** schema/0005_conversations.sql: external-content FTS5 over message contents. */
+export interface ConversationMessagesFtsTable {
+  rowid: ReadOnly<number>;
+  conversation_messages_fts: ReadOnly<string>;
+  content: ReadOnly<string | null>;
 }
 
 /** wrangler's bookkeeping table, created by the migration runner (stack/migration-plan.ts). */

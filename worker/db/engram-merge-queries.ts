@@ -78,3 +78,47 @@ export function enrichEngramQuery(
     .where(empty("core_concepts"))
     .returning(engramColumns);
 }
+
+/** The newest engram stored under an agent's context_id (Mirror's upsert key), if any. */
+export function contextEngramQuery(db: Db, agent: string, contextId: string) {
+  return db
+    .selectFrom("engrams")
+    .select(["rowid", "id"])
+    .where("agent", "=", agent)
+    .where("context_id", "=", contextId)
+    .orderBy("created_at", "desc")
+    .orderBy("id", "desc")
+    .limit(1);
+}
+
+/**
+ * Mirror's upsert of an engram already stored under the same agent and context_id: what the store
+ * brings replaces it (text, lists, vibe), as Mirror's `ON CONFLICT (context_id) DO UPDATE` does;
+ * its reference count, importance and creation time stay. The triggers re-index its words and mark
+ * its vector stale (the caller stores the new one in the same batch).
+ */
+export function replaceEngramQuery(
+  db: Db,
+  replace: {
+    id: string;
+    agent: string;
+    text: string;
+    epistemic_truths: string[];
+    core_concepts: string[];
+    affective_vibe: string | null;
+    at: Timestamp;
+  },
+) {
+  return db
+    .updateTable("engrams")
+    .set({
+      text: replace.text,
+      epistemic_truths: JSON.stringify(replace.epistemic_truths),
+      core_concepts: JSON.stringify(replace.core_concepts),
+      affective_vibe: replace.affective_vibe,
+      updated_at: replace.at,
+    })
+    .where("id", "=", replace.id)
+    .where("agent", "=", replace.agent)
+    .returning(engramColumns);
+}

@@ -2,6 +2,7 @@ import { sql, type CompiledQuery, type Compilable, type RawBuilder } from "kysel
 import type { SelectQueryBuilder } from "kysely";
 import type { Database, Db, Timestamp } from "./database";
 import { engramColumns, type EngramRow } from "./engram-queries";
+import { quote, type QueryTerm } from "../memory/fts-query";
 
 /** D1 binds at most 100 parameters per statement; lists of rowids are cut below that. */
 export const maxRowidsPerStatement = 90;
@@ -16,30 +17,82 @@ const maxSingleTouches = 12;
 export type RowidEngramRow = EngramRow & { rowid: number };
 
 /**
- * The best full-text matches of every agent, by bm25 (FTS5's `rank`), best first, with their
- * engrams: FTS5 ranks its matches inside the subquery, so D1 counts the rows returned (an index
- * entry and an engram each), not every match. Ranking still visits every match, so a word found in
- * more than `maxDocuments` engrams (a common word: bm25 gives it little weight anyway) is left out,
- * its document count read from the FTS index's vocabulary in the same statement (one row a word).
- * `terms` are FTS5 tokens (lower case, no diacritics), at most six; when none is rare enough nothing
- * matches. Which agent each match belongs to is the caller's to check.
+ * The best full-text matches of a scope by bm25 (FTS5's `rank`) over the stemmed index, best
+ * first, with their engrams, in one statement:
+ *
+ * - Each looked-up word's document count is read from the index's vocabulary (one row a word).
+ *   The rare words find the candidates: each word in at most `maxCandidates` engrams (and the
+ *   rarest word always, whatever its count). When that leaves words out, the expression is
+ *   `(rare OR ...) AND (every word OR ...)`: the candidates
+ *   are the engrams holding a rare word, and bm25 ranks them by every word of the query, common
+ *   ones included (FTS5 reaches a common word's entries for these candidates only, by seeking).
+ *   With every word rare enough it is a plain OR of them all. `rest` (words whose counts were not
+ *   read) only rank.
+ * - FTS5 ranks the candidates inside the subquery; the engrams are joined in rank order (CROSS
+ *   JOIN keeps that order) and the scope is checked on each, until `limit` are found: D1 counts
+ *   the rows pulled (an index entry and an engram each), not every candidate ranked.
+ *
+ * `terms` are QueryTerms (the stem finds the vocabulary row, the word goes into MATCH, where FTS5
+ * stems it itself). Without any word in the index nothing matches.
  */
-export function textCandidatesQuery(db: Db, terms: readonly string[], maxDocuments: number, limit: number) {
+export function textCandidatesQuery(
+  db: Db,
+  search: {
+    terms: readonly QueryTerm[];
+    rest: readonly QueryTerm[];
+    maxCandidates: number;
+    agent: string | null;
+    contextId?: string;
+    limit: number;
+    /** Candidates pulled at most while looking for `limit` in scope. */
+    deep: number;
+  },
+) {
+  const query = sql<
+    RowidEngramRow & { rank: number }
+  >`SELECT ${sql.join(engramColumns.map((column) => sql.ref(`engrams.${column}`)))},
+    engrams.rowid AS rowid, hits.rank AS rank
+    FROM (SELECT rowid, rank FROM engrams_fts_porter WHERE engrams_fts_porter MATCH (${matchExpression(search)})
+      ORDER BY rank LIMIT ${search.deep}) AS hits
+    CROSS JOIN engrams ON engrams.rowid = hits.rowid
+    WHERE ${scopeCondition(search)}
+    LIMIT ${search.limit}`;
+  return compilable(db, query);
+}
+
+/**
+ * The MATCH expression, chosen inside the statement from the vocabulary's counts in one aggregate
+ * pass (D1 counts the rows of every layer: no window functions, no sort).
+ */
+function matchExpression(search: { terms: readonly QueryTerm[]; rest: readonly QueryTerm[]; maxCandidates: number }) {
+  const rest = search.rest.map((term) => ` OR ${quote(term.word)}`).join("");
+  const restAlone = search.rest.length === 0 ? neverMatches : search.rest.map((term) => quote(term.word)).join(" OR ");
+  if (search.terms.length === 0) return sql`${restAlone}`;
   // D1 allows five terms in a compound SELECT: the lookups go in groups of three.
   const groups: RawBuilder<unknown>[] = [];
-  for (let start = 0; start < terms.length; start += 3) {
-    const lookups = terms
+  for (let start = 0; start < search.terms.length; start += 3) {
+    const lookups = search.terms
       .slice(start, start + 3)
-      .map((term) => sql`SELECT term, doc FROM engrams_fts_vocab WHERE term = ${term}`);
+      .map((term) => sql`SELECT ${quote(term.word)} AS q, doc FROM engrams_fts_porter_vocab WHERE term = ${term.stem}`);
     groups.push(sql`SELECT * FROM (${sql.join(lookups, sql` UNION ALL `)})`);
   }
-  const hits = sql`SELECT rowid, rank FROM engrams_fts WHERE engrams_fts MATCH (
-    SELECT coalesce(group_concat('"' || replace(term, '"', '""') || '"', ' OR '), ${neverMatches})
-    FROM (${sql.join(groups, sql` UNION ALL `)}) WHERE doc <= ${maxDocuments}
-  ) ORDER BY rank LIMIT ${limit}`;
-  const query = sql<RowidEngramRow>`SELECT ${sql.join(engramColumns.map((column) => sql.ref(`engrams.${column}`)))},
-    engrams.rowid AS rowid FROM (${hits}) AS hits JOIN engrams ON engrams.rowid = hits.rowid ORDER BY hits.rank`;
-  return compilable(db, query);
+  const rare = sql`doc <= ${search.maxCandidates}`;
+  // SQLite gives a bare column beside min() the values of the row with the minimum: `q` is the rarest word.
+  const counts = sql`SELECT min(doc) AS least, q AS rarest, count(*) AS words, sum(${rare}) AS rare_words,
+    group_concat(CASE WHEN ${rare} THEN q END, ' OR ') AS rare, group_concat(q, ' OR ') AS every
+    FROM (${sql.join(groups, sql` UNION ALL `)})`;
+  return sql`SELECT CASE
+      WHEN words = 0 THEN ${restAlone}
+      WHEN rare_words = words AND ${rest} = '' THEN every
+      ELSE '(' || coalesce(rare, rarest) || ') AND (' || every || ${rest} || ')'
+    END FROM (${counts})`;
+}
+
+function scopeCondition(scope: { agent: string | null; contextId?: string }) {
+  const conditions: RawBuilder<unknown>[] = [sql`1`];
+  if (scope.agent !== null) conditions.push(sql`engrams.agent = ${scope.agent}`);
+  if (scope.contextId !== undefined) conditions.push(sql`engrams.context_id = ${scope.contextId}`);
+  return sql.join(conditions, sql` AND `);
 }
 
 /** A valid FTS5 query that matches nothing ("x" and not "x"). */
@@ -48,24 +101,6 @@ const neverMatches = '"x" NOT "x"';
 /** A raw statement as kysely's Compilable, so it runs in a QueryMeter batch with the others. */
 function compilable<Row>(db: Db, query: RawBuilder<Row>): Compilable<Row> {
   return { compile: () => query.compile(db) as CompiledQuery<Row> };
-}
-
-/**
- * The same within an agent (and a context): the join to engrams comes first, so it reads every
- * match. Used for a context's search, and when other agents' matches crowd the cheap query above.
- */
-export function scopedTextCandidatesQuery(
-  db: Db,
-  scope: { match: string; agent: string | null; contextId?: string; limit: number },
-) {
-  let query = db
-    .selectFrom("engrams_fts")
-    .innerJoin("engrams", "engrams.rowid", "engrams_fts.rowid")
-    .select([...engramColumns.map((column) => `engrams.${column}` as const), "engrams.rowid as rowid"])
-    .where("engrams_fts.engrams_fts", "match", scope.match);
-  if (scope.agent !== null) query = query.where("engrams.agent", "=", scope.agent);
-  if (scope.contextId !== undefined) query = query.where("engrams.context_id", "=", scope.contextId);
-  return query.orderBy(sql`bm25(engrams_fts)`).limit(scope.limit);
 }
 
 /** The rowids of a context's engrams (a context search scores only those vectors). */

@@ -76,6 +76,44 @@ export function vectorPageQuery(
   return query.where("engram_rowid", ">", page.after).orderBy("engram_rowid").limit(page.limit);
 }
 
+/**
+ * One page of the scope's sign bits of `model` after `after`, as ONE row: the rowids, importances
+ * and update times as comma-separated lists and the sign bits as one hex string, in rowid order. A
+ * cold load of sign bits first parses a few long strings instead of an object per engram (D1 hands
+ * answers over as JSON), which is most of its CPU. Only rows whose bits are of their dims' size are
+ * taken; `dimsLow`/`dimsHigh` tell the caller whether the page holds one size (else it reads the
+ * page row by row). `updated` is milliseconds since 1970, -1 when unknown. D1 keeps a string under
+ * 2 MB: the caller sizes `limit` for that.
+ */
+export function signPageQuery(db: Db, page: { agent: string | null; model: string; after: number; limit: number }) {
+  let rows = db
+    .selectFrom("engram_vectors")
+    .select([
+      "engram_rowid",
+      "dims",
+      "bits",
+      "importance",
+      sql<number>`coalesce(cast(round((julianday(updated_at) - 2440587.5) * 86400000.0) AS INTEGER), -1)`.as("updated"),
+    ])
+    .where("model", "=", page.model)
+    .where("dims", ">", 0)
+    .where(sql<boolean>`length(cast(bits AS BLOB)) = ((dims + 31) / 32) * 4`);
+  if (page.agent !== null) rows = rows.where("agent", "=", page.agent);
+  const inner = rows.where("engram_rowid", ">", page.after).orderBy("engram_rowid").limit(page.limit);
+  return db
+    .selectFrom(inner.as("page"))
+    .select([
+      sql<number>`count(*)`.as("count"),
+      sql<number | null>`max(engram_rowid)`.as("last"),
+      sql<number | null>`min(dims)`.as("dimsLow"),
+      sql<number | null>`max(dims)`.as("dimsHigh"),
+      sql<string | null>`group_concat(engram_rowid)`.as("rowids"),
+      sql<string | null>`group_concat(coalesce(importance, 0.5))`.as("importance"),
+      sql<string | null>`group_concat(updated)`.as("updated"),
+      sql<string | null>`group_concat(hex(bits), '')`.as("bits"),
+    ]);
+}
+
 /** One page of the scope's int8 vectors of `model` after `after` (a set loaded sign bits first fills in). */
 export function q8PageQuery(db: Db, page: { agent: string | null; model: string; after: number; limit: number }) {
   let query = db

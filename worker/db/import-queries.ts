@@ -1,3 +1,4 @@
+import { engramColumns } from "./engram-queries";
 import { sql, type Insertable } from "kysely";
 import type { AgentStateTable, ContactsTable, Db, EngramsTable } from "./database";
 import { maxRowidsPerStatement } from "./engram-recall-queries";
@@ -17,19 +18,10 @@ export type RestoredEngram = Required<Insertable<EngramsTable>>;
 export type RestoredAgentState = Required<Insertable<AgentStateTable>>;
 export type RestoredContact = Required<Insertable<ContactsTable>>;
 
+/** Every column an engram row holds but its key: the listed ones, and the seed's `embedding`. */
 const engramValueColumns = [
-  "agent",
-  "context_id",
-  "text",
+  ...engramColumns.filter((column): column is Exclude<(typeof engramColumns)[number], "id"> => column !== "id"),
   "embedding",
-  "epistemic_truths",
-  "core_concepts",
-  "affective_vibe",
-  "created_at",
-  "accessed_at",
-  "importance",
-  "updated_at",
-  "ref_count",
 ] as const satisfies readonly (keyof RestoredEngram)[];
 
 /** Empty lists are stored as NULL by a store without lists and as '[]' by others: the same value. */

@@ -29,10 +29,10 @@ export function agentKeyAuth(options: AgentKeyOptions) {
     }
     const presented = bearerToken(request.headers.get("authorization"));
     if (presented === undefined) {
-      throw new HttpError(401, "unauthorized", "Send Authorization: Bearer <agent key>.", "authorization");
+      throw new HttpError(401, "unauthorized", "Send Authorization: Bearer <agent key>.", { field: "authorization" });
     }
     if (!(await sameSecret(presented, expected))) {
-      throw new HttpError(401, "unauthorized", "The agent key is not valid.", "authorization");
+      throw new HttpError(401, "unauthorized", "The agent key is not valid.", { field: "authorization" });
     }
     return undefined;
   };

@@ -1,5 +1,5 @@
 import type { Env } from "../env";
-import { json } from "./json";
+import { HttpError } from "./http-error";
 import type { AppRequest } from "./types";
 
 export interface CorsOptions {
@@ -33,7 +33,7 @@ export function isAllowedOrigin(origin: string, request: Request, env: Env): boo
   return localHosts.has(new URL(request.url).hostname) && localOrigin.test(normalized);
 }
 
-/** Answers OPTIONS requests: 204 with the allowed methods for an allowed origin, 403 otherwise. */
+/** Answers OPTIONS requests: 204 with the allowed methods for an allowed origin, a 403 HttpError otherwise. */
 export function corsPreflight(options: Partial<CorsOptions> = {}) {
   const settings = { ...defaults, ...options };
   return function answerPreflight(request: AppRequest, env: Env): Response | undefined {
@@ -41,8 +41,8 @@ export function corsPreflight(options: Partial<CorsOptions> = {}) {
     const origin = request.headers.get("origin");
     if (origin === null) return new Response(null, { status: 204, headers: { allow: settings.methods.join(", ") } });
     if (!isAllowedOrigin(origin, request, env)) {
-      return json({ error: { code: "origin_not_allowed", message: "This origin may not call the API." } }, 403, {
-        vary: "Origin",
+      throw new HttpError(403, "origin_not_allowed", "This origin may not call the API.", {
+        headers: { vary: "Origin" },
       });
     }
     return new Response(null, {

@@ -1,16 +1,17 @@
-import { HttpError } from "./http-error";
+import { reportError } from "./error-mapper";
+import type { HttpError } from "./http-error";
 import { json } from "./json";
+import { logContext } from "./log";
 import type { AppRequest } from "./types";
 
 /**
- * The one place errors become responses. Each API family keeps the error envelope its clients
- * already parse: the runtime API `{error: {code, message, field}}`, the SOS prototype
- * `{success: false, error}`, and Mirror (FastAPI) `{detail}`.
+ * The one place errors become responses (event streams send the same mapping as an `error` event).
+ * Each API family keeps the error envelope its clients already parse: the runtime API
+ * `{error: {code, message, field}}`, the SOS prototype `{success: false, error}`, and Mirror
+ * (FastAPI) `{detail}`.
  */
 export function errorResponse(error: unknown, request: AppRequest): Response {
-  const httpError = error instanceof HttpError ? error : undefined;
-  if (!httpError) logUnexpected(error, request);
-  const known = httpError ?? new HttpError(500, "internal_error", "The request failed inside the worker.");
+  const known = reportError(error, logContext(request));
   const body = envelope(errorFamily(new URL(request.url).pathname), known);
   const headers = { ...known.headers };
   if (known.status === 401) headers["www-authenticate"] ??= 'Bearer realm="sos"';
@@ -35,21 +36,4 @@ function envelope(family: Family, error: HttpError): unknown {
     case "api":
       return { error: { code: error.code, message: error.message, ...field } };
   }
-}
-
-/**
- * Only the error's class name and the route pattern are logged: messages of driver errors can
- * quote SQL input (FTS syntax errors do), and request bodies are user content.
- */
-function logUnexpected(error: unknown, request: AppRequest): void {
-  const name = error instanceof Error ? error.name : typeof error;
-  console.error(
-    JSON.stringify({
-      level: "error",
-      event: "unhandled_error",
-      error: name,
-      method: request.method,
-      route: request.route ?? null,
-    }),
-  );
 }

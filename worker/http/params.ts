@@ -20,7 +20,28 @@ export function queryParam(request: AppRequest, name: string, maxLength = 1024):
   if (value === undefined) return undefined;
   if (Array.isArray(value)) throw badRequest(name, "must be given once");
   if (value.length > maxLength) throw badRequest(name, `must be at most ${maxLength} characters`);
+  requireWellFormedQuery(request, name);
   return value;
+}
+
+/**
+ * URL parsing reads a malformed percent-encoding (`%ED%A0%80`, a lone `%E0`) as U+FFFD without a
+ * word; the raw query is decoded again, strictly, so such a value is refused by name instead.
+ */
+function requireWellFormedQuery(request: AppRequest, name: string): void {
+  const decode = (raw: string): string | undefined => {
+    try {
+      return decodeURIComponent(raw.replace(/\+/g, " "));
+    } catch {
+      return undefined;
+    }
+  };
+  for (const pair of new URL(request.url).search.slice(1).split("&")) {
+    const [rawKey = "", ...rest] = pair.split("=");
+    if (decode(rawKey) === name && decode(rest.join("=")) === undefined) {
+      throw badRequest(name, "is not well-formed percent-encoded UTF-8");
+    }
+  }
 }
 
 export function queryInt(

@@ -7,10 +7,12 @@ import {
   type GenerateRequest,
   type LlmProvider,
   type StreamEvent,
+  streamEndedEarly,
 } from "./provider";
+import { defaultModel } from "./models";
 import { requestTimeoutMs } from "./timeouts";
 
-export const anthropicDefaults = { model: "claude-sonnet-4-5" };
+export const anthropicDefaults = { model: defaultModel("anthropic") };
 
 function toProviderError(error: unknown, key: string | undefined): ProviderError {
   if (error instanceof ProviderError) return error;
@@ -58,8 +60,11 @@ export function anthropicProvider(env: Env): LlmProvider {
       }
     },
 
+    /** Whole only with its `message_stop` event; the stop reason comes in `message_delta` before it. */
     async *stream(request): AsyncIterable<StreamEvent> {
       const usage = { inputTokens: 0, outputTokens: 0 };
+      let stopReason: string | undefined;
+      let stopped = false;
       try {
         const events = await sdk.messages.create(
           { ...messagesBody(request), stream: true },
@@ -73,12 +78,22 @@ export function anthropicProvider(env: Env): LlmProvider {
             yield { type: "token", text: event.delta.text };
           } else if (event.type === "message_delta") {
             usage.outputTokens = event.usage.output_tokens;
+            stopReason = event.delta.stop_reason ?? stopReason;
+          } else if (event.type === "message_stop") {
+            stopped = true;
           }
         }
       } catch (error) {
         throw toProviderError(error, key);
       }
-      yield { type: "done", usage };
+      if (!stopped) throw streamEndedEarly("anthropic");
+      const finish =
+        stopReason === "max_tokens"
+          ? "length"
+          : stopReason === undefined || stopReason === "end_turn" || stopReason === "stop_sequence"
+            ? "stop"
+            : stopReason;
+      yield { type: "done", usage, finish };
     },
   };
 }

@@ -14,10 +14,12 @@ import {
   type LlmProvider,
   type StreamEvent,
   type Usage,
+  streamEndedEarly,
 } from "./provider";
+import { defaultModel } from "./models";
 import { requestTimeoutMs } from "./timeouts";
 
-export const geminiDefaults = { model: "gemini-2.5-flash", embeddingModel: "gemini-embedding-001" };
+export const geminiDefaults = { model: defaultModel("gemini"), embeddingModel: "gemini-embedding-001" };
 
 function toProviderError(error: unknown, key: string | undefined, signal?: AbortSignal): ProviderError {
   if (error instanceof ProviderError) return error;
@@ -84,8 +86,10 @@ export function geminiProvider(env: Env): LlmProvider {
       }
     },
 
+    /** Whole only once a chunk's candidate carried a `finishReason` (Gemini's last chunk does). */
     async *stream(request): AsyncIterable<StreamEvent> {
       let usage = usageOf(undefined);
+      let finish: string | undefined;
       try {
         const result = await modelFor(request).generateContentStream(
           { contents: contentsOf(request).contents },
@@ -97,11 +101,14 @@ export function geminiProvider(env: Env): LlmProvider {
           const text = chunk.text();
           if (text) yield { type: "token", text };
           if (chunk.usageMetadata) usage = usageOf(chunk.usageMetadata);
+          const reason = chunk.candidates?.[0]?.finishReason;
+          if (reason) finish = reason === "STOP" ? "stop" : reason === "MAX_TOKENS" ? "length" : reason.toLowerCase();
         }
       } catch (error) {
         throw toProviderError(error, key, request.signal);
       }
-      yield { type: "done", usage };
+      if (finish === undefined) throw streamEndedEarly("gemini");
+      yield { type: "done", usage, finish };
     },
 
     async embed(texts, model = geminiDefaults.embeddingModel) {

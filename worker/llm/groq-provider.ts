@@ -2,9 +2,10 @@ import Groq from "groq-sdk";
 import type { Env } from "../env";
 import { openAiStyleProvider, type CompletionChunk } from "./openai-style";
 import type { LlmProvider } from "./provider";
+import { defaultModel } from "./models";
 import { requestTimeoutMs } from "./timeouts";
 
-export const groqDefaults = { model: "llama-3.3-70b-versatile" };
+export const groqDefaults = { model: defaultModel("groq") };
 
 /** Groq, through its own SDK (an OpenAI-style API; no embeddings). */
 export function groqProvider(env: Env): LlmProvider {

@@ -8,6 +8,7 @@ import {
   type LlmProvider,
   type ProviderName,
   type StreamEvent,
+  streamEndedEarly,
 } from "./provider";
 
 /** The part of a chat completion (OpenAI's wire format, which Groq speaks too) that is read here. */
@@ -17,7 +18,7 @@ interface Completion {
 }
 
 export interface CompletionChunk {
-  choices: { delta?: { content?: string | null } }[];
+  choices: { delta?: { content?: string | null }; finish_reason?: string | null }[];
   usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
 }
 
@@ -71,19 +72,27 @@ export function openAiStyleProvider(client: OpenAiStyleClient): LlmProvider {
       }
     },
 
+    /**
+     * The SDKs end their iteration quietly when the connection closes, `[DONE]` or not: the answer is
+     * whole only once a chunk carried a `finish_reason` (the usage chunk may follow it).
+     */
     async *stream(request): AsyncIterable<StreamEvent> {
       let usage = usageOf(undefined);
+      let finish: string | undefined;
       try {
         const chunks = await client.completeStream(bodyOf(request), request.signal);
         for await (const chunk of chunks) {
-          const text = chunk.choices[0]?.delta?.content;
+          const choice = chunk.choices[0];
+          const text = choice?.delta?.content;
           if (text) yield { type: "token", text };
+          if (choice?.finish_reason) finish = choice.finish_reason;
           if (chunk.usage) usage = usageOf(chunk.usage);
         }
       } catch (error) {
         throw toProviderError(client, error);
       }
-      yield { type: "done", usage };
+      if (finish === undefined) throw streamEndedEarly(client.name);
+      yield { type: "done", usage, finish };
     },
   };
 }

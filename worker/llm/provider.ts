@@ -26,7 +26,14 @@ export interface Generation {
   usage: Usage;
 }
 
-export type StreamEvent = { type: "token"; text: string } | { type: "done"; usage: Usage };
+/**
+ * Why a model stopped: it finished (`stop`), reached the token limit (`length`), or another reason
+ * its vendor gave (a content filter, say), as the vendor named it.
+ */
+export type FinishReason = "stop" | "length" | (string & {});
+
+/** `done` comes only after the vendor's own finish signal: a stream that ends without one is an error. */
+export type StreamEvent = { type: "token"; text: string } | { type: "done"; usage: Usage; finish: FinishReason };
 
 export interface Embeddings {
   model: string;
@@ -67,6 +74,15 @@ export class ProviderError extends Error {
   get retryable(): boolean {
     return retryable.has(this.kind);
   }
+}
+
+/**
+ * A stream that ended cleanly but without the vendor's finish signal (no finish reason, no final
+ * event, no `[DONE]`): the model server closed mid-answer, so what arrived is not the whole answer.
+ * Retryable: when no token was sent yet, the next provider is tried.
+ */
+export function streamEndedEarly(provider: ProviderName): ProviderError {
+  return new ProviderError(provider, "network", undefined, "the answer stream ended before the model finished it");
 }
 
 /** A vendor's HTTP status as a failure kind. */

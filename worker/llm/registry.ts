@@ -2,6 +2,7 @@ import type { Env } from "../env";
 import { anthropicProvider } from "./anthropic-provider";
 import { geminiProvider } from "./gemini-provider";
 import { groqProvider } from "./groq-provider";
+import { providerModels } from "./models";
 import { openaiProvider } from "./openai-provider";
 import { providerNames, type LlmProvider, type ProviderName } from "./provider";
 import { workersAiProvider } from "./workers-ai-provider";
@@ -67,11 +68,20 @@ function modelFor(env: Env, name: ProviderName, picked: string | undefined): str
   return factories[name](env).defaultModel;
 }
 
-/** Every configured provider with its default model, for clients choosing one. */
-export function describeProviders(env: Env): { name: ProviderName; configured: boolean; defaultModel: string }[] {
-  return providerNames.map((name) => ({
-    name,
-    configured: isConfigured(env, name),
-    defaultModel: modelFor(env, name, undefined),
-  }));
+/**
+ * Every provider, whether it is configured, and its models for a picker: the model it answers with
+ * when none is picked first (LLM_MODEL for the first provider), then the others the app offers.
+ */
+export function describeProviders(
+  env: Env,
+): { name: ProviderName; configured: boolean; defaultModel: string; models: string[] }[] {
+  return providerNames.map((name) => {
+    const fallback = modelFor(env, name, undefined);
+    return {
+      name,
+      configured: isConfigured(env, name),
+      defaultModel: fallback,
+      models: [...new Set([fallback, ...providerModels[name]])],
+    };
+  });
 }

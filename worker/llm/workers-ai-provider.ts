@@ -1,8 +1,16 @@
 import type { Env } from "../env";
-import { ProviderError, type GenerateRequest, type LlmProvider, type StreamEvent, type Usage } from "./provider";
+import { defaultModel } from "./models";
+import {
+  ProviderError,
+  streamEndedEarly,
+  type GenerateRequest,
+  type LlmProvider,
+  type StreamEvent,
+  type Usage,
+} from "./provider";
 
 export const workersAiDefaults = {
-  model: "@cf/meta/llama-3.3-70b-instruct-fp8-fast",
+  model: defaultModel("workers-ai"),
   embeddingModel: "@cf/baai/bge-base-en-v1.5",
 };
 
@@ -53,7 +61,10 @@ function runner(env: Env): AiRunner {
   return env.AI as unknown as AiRunner;
 }
 
-/** Server-sent events from the binding's stream: `data: {"response": "..."}` lines, then `data: [DONE]`. */
+/**
+ * Server-sent events from the binding's stream: `data: {"response": "..."}` lines, then `data: [DONE]`.
+ * The stream is whole only with `[DONE]`: one that ends without it throws.
+ */
 async function* sseData(stream: ReadableStream<Uint8Array>, signal?: AbortSignal): AsyncIterable<AiTextResult> {
   const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
   const cancel = () => void reader.cancel();
@@ -62,7 +73,11 @@ async function* sseData(stream: ReadableStream<Uint8Array>, signal?: AbortSignal
   try {
     while (true) {
       const { value, done } = await reader.read();
-      if (done) break;
+      if (done) {
+        throw signal?.aborted
+          ? new ProviderError("workers-ai", "aborted", undefined, "the call was aborted")
+          : streamEndedEarly("workers-ai");
+      }
       buffer += value;
       let end: number;
       while ((end = buffer.indexOf("\n")) >= 0) {
@@ -109,7 +124,7 @@ export function workersAiProvider(env: Env): LlmProvider {
       } catch (error) {
         throw failure(error);
       }
-      yield { type: "done", usage };
+      yield { type: "done", usage, finish: "stop" };
     },
 
     async embed(texts, model = workersAiDefaults.embeddingModel) {

@@ -24,6 +24,11 @@ export interface Embedder {
   readonly model: string;
   /** The vendor the text goes to, or undefined for the built-in hashing embedding. */
   readonly provider: EmbeddingProviderName | undefined;
+  /**
+   * Whether its vectors carry meaning beyond the words (a model's do, the hashing embedding's do
+   * not): fusion guards full text against a lexical list (fusion.ts).
+   */
+  readonly semantic: boolean;
   /** Unit vectors, one per text, in order. Throws the provider's error. */
   embed(texts: string[]): Promise<Float32Array[]>;
 }
@@ -52,6 +57,7 @@ export function embedderFor(env: Env): Embedder {
   return {
     model,
     provider: name,
+    semantic: true,
     async embed(texts) {
       const provider = attemptsFor(env, { provider: name })[0]!.provider;
       const result = await provider.embed!(
@@ -79,5 +85,6 @@ export function usualDimensions(model: string): number {
 export const hashEmbedder: Embedder = {
   model: hashModel,
   provider: undefined,
+  semantic: false,
   embed: async (texts) => texts.map(hashEmbedding),
 };

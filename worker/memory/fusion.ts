@@ -11,7 +11,16 @@
  * The weights stay within [0.81, 1.15], so they reorder neighbours without overruling relevance:
  * within the first 25 ranks of each list, an engram found by both lists always outranks one found
  * by a single list, and a very important one can pass a few ranks of a trivial one.
- * Vector candidates below the model's similarity threshold never enter the vector list.
+ * Vector candidates below the model's similarity floor (or Mirror's `threshold`) never enter the
+ * vector list.
+ *
+ * The guard: a list that carries no signal of its own must not push full-text hits out. The
+ * built-in hashing embedding is lexical (it finds the words full text finds, with less precision),
+ * so with it (`guard`) the full-text hits keep their order (their rank alone, weighted) and come
+ * first, and the vector-only candidates fill the page when full text finds fewer: recall@k is then
+ * never below full text's. (Letting the lexical vectors reorder the full-text hits, as RRF does,
+ * measured worse at k = 5 on the benchmark's conversations.) A model's vectors below its floor are
+ * no list at all; above it they are fused by RRF.
  */
 export const rrfK = 60;
 export const recencyHalfLifeDays = 30;
@@ -43,9 +52,21 @@ export function fusedScore(candidate: Candidate, now: number): number {
   return rrf * importanceFactor(candidate.importance) * recencyFactor(candidate.updatedMs, now);
 }
 
-/** Candidates best first, each with its score; ties go to the lower rowid (older engram) for stability. */
-export function fuse(candidates: Iterable<Candidate>, now: number): (Candidate & { score: number })[] {
+/**
+ * Candidates best first, each with its score; ties go to the lower rowid (older engram) for
+ * stability. With `guard`, full-text candidates first (see above).
+ */
+export function fuse<C extends Candidate>(
+  candidates: Iterable<C>,
+  now: number,
+  options: { guard?: boolean } = {},
+): (C & { score: number })[] {
+  const tier = (candidate: Candidate) => (options.guard && candidate.textRank === undefined ? 1 : 0);
+  const scored = (candidate: C) =>
+    options.guard && candidate.textRank !== undefined
+      ? fusedScore({ ...candidate, vectorRank: undefined }, now)
+      : fusedScore(candidate, now);
   return [...candidates]
-    .map((candidate) => ({ ...candidate, score: fusedScore(candidate, now) }))
-    .sort((a, b) => b.score - a.score || a.rowid - b.rowid);
+    .map((candidate) => ({ ...candidate, score: scored(candidate) }))
+    .sort((a, b) => tier(a) - tier(b) || b.score - a.score || a.rowid - b.rowid);
 }

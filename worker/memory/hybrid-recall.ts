@@ -3,13 +3,12 @@ import { QueryMeter } from "../db/engram-meter";
 import {
   contextRowidsQuery,
   engramsByRowidQueries,
-  scopedTextCandidatesQuery,
   textCandidatesQuery,
   touchByRowidQueries,
   type RowidEngramRow,
 } from "../db/engram-recall-queries";
 import { nowTimestamp } from "../db/timestamps";
-import { ftsMatchExpression, ftsTerms } from "./fts-query";
+import { lookedUpTerms, queryTerms } from "./fts-query";
 import { fuse, type Candidate } from "./fusion";
 import { logMemoryFailure, similarityFloor, type Memory } from "./memory-context";
 import { cachedVectorSet, currentVectorSet, fillRerankVectors, freshnessQueries } from "./vector-cache";
@@ -18,9 +17,16 @@ import { searchVectors } from "./vector-search";
 import { timestampMs, type VectorSet } from "./vector-set";
 
 /**
- * Hybrid recall: full-text candidates (FTS5, bm25) and vector candidates (cosine at least the model's
- * threshold) fused by reciprocal rank fusion and weighted by importance and recency, as fusion.ts
- * states; the engrams returned are marked accessed.
+ * Hybrid recall: full-text candidates (FTS5 bm25 over the porter-stemmed index, the query's words
+ * picked by rarity: textCandidatesQuery) and vector candidates (cosine at least the model's floor,
+ * or Mirror's threshold) fused by reciprocal rank fusion and weighted by importance and recency, as
+ * fusion.ts states, with its guard for a lexical embedding; the engrams returned are marked accessed.
+ *
+ * Rows read by a warm recall: one per looked-up word (at most maxLookedUpTerms, 7) and one for the
+ * choice of words, an index entry and an engram per full-text hit in scope (at most `limit`), an
+ * engram per vector candidate that can rank (at most `limit`), the change log's state (one or two),
+ * and, in the background, one per result marked accessed: at most 4 × limit + 10, whatever the
+ * size of the memory (docs/memory.md; a full-text hit of another agent costs two more).
  *
  * Warm (the scope's vectors cached in memory), recall makes one D1 round trip: the query is embedded
  * and scanned first, then one batch asks for the full-text candidates with their engrams, whether the
@@ -42,8 +48,11 @@ export interface RecallRequest {
   query: string;
   limit: number;
   contextId?: string;
-  /** Results with a lower cosine are left out (Mirror's `threshold`); engrams without a vector count 0. */
-  minSimilarity?: number;
+  /**
+   * The cosine a vector candidate needs (Mirror's `threshold`); the model's similarity floor when
+   * absent. It applies to the vector list only: full-text matches always take part in the fusion.
+   */
+  vectorThreshold?: number;
   /** The lists to use; both unless the benchmark compares them. */
   use?: { text: boolean; vector: boolean };
   /** The query's vector when the caller has it (the benchmark); else the memory's embedder makes it. */
@@ -75,12 +84,14 @@ export interface RecallTrace {
 }
 
 /**
- * A word in more engrams than this (at least 200, else 2% of the agent's engrams) is too common for
- * the cheap full-text query: ranking reads every engram that holds it, and bm25 weighs it little.
+ * A word in more engrams than this does not find candidates (it still ranks them) unless it is the
+ * rarest of the query: FTS5 ranks at most this many engrams per looked-up word, whatever the size
+ * of the memory, and bm25 weighs such a word little.
  */
-export function maxTermDocuments(engrams: number): number {
-  return Math.max(200, Math.floor(engrams / 50));
-}
+export const maxTextCandidates = 1_000;
+
+/** Full-text candidates pulled in rank order at most while looking for a page in scope. */
+export const maxTextPulled = 400;
 
 export interface Recall {
   results: RecalledEngram[];
@@ -92,11 +103,7 @@ export interface Recall {
   background: Promise<number>;
 }
 
-export async function recall(
-  memory: Memory,
-  request: RecallRequest,
-  options: { scopedText?: boolean } = {},
-): Promise<Recall> {
+export async function recall(memory: Memory, request: RecallRequest): Promise<Recall> {
   const { db, embedder } = memory;
   const meter = new QueryMeter(memory.d1);
   const model = embedder.model;
@@ -106,8 +113,10 @@ export async function recall(
   // Each full-text candidate costs two rows; fusion needs no more than the page asks for.
   const textDepth = request.limit;
   const vectorDepth = Math.max(2 * request.limit, 20);
-  const floor = similarityFloor(model);
-  const scopedText = options.scopedText === true || request.contextId !== undefined;
+  const floor = request.vectorThreshold ?? similarityFloor(model);
+  // A lexical embedding (the built-in hashing one) finds what full text finds, less well: its
+  // vector-only candidates come after every full-text one (fusion.ts, the guard).
+  const guard = !embedder.semantic;
   const trace: RecallTrace = {
     model,
     cache: "unused",
@@ -121,8 +130,7 @@ export async function recall(
     sqlMs: 0,
   };
 
-  const match = useText ? ftsMatchExpression(request.query) : undefined;
-  const terms = useText ? ftsTerms(request.query) : [];
+  const terms = useText ? lookedUpTerms(queryTerms(request.query)) : undefined;
   const cached = cachedVectorSet(agent, model);
   // A context's search scans only the context's engrams, which D1 names: no early scan for it.
   const scanFirst =
@@ -137,7 +145,7 @@ export async function recall(
       : embedQuery(memory, request.query)
     : undefined;
   const early = scanFirst
-    ? await scanEarly(meter, memory, cached, await vector, { vectorDepth, floor, request })
+    ? await scanEarly(meter, memory, cached, await vector, { vectorDepth, floor, request, guard })
     : undefined;
   if (early) trace.computeMs += early.ms;
 
@@ -148,13 +156,17 @@ export async function recall(
       state: freshness?.state,
       changes: freshness?.changes,
       text:
-        match === undefined
+        terms === undefined || terms.looked.length + terms.rest.length === 0
           ? undefined
-          : scopedText
-            ? scopedTextCandidatesQuery(db, { match, agent, ...optionalContext(request), limit: textDepth })
-            : terms.length === 0
-              ? undefined
-              : textCandidatesQuery(db, terms, maxTermDocuments(cached?.live ?? 0), textDepth),
+          : textCandidatesQuery(db, {
+              terms: terms.looked,
+              rest: terms.rest,
+              maxCandidates: maxTextCandidates,
+              agent,
+              ...optionalContext(request),
+              limit: textDepth,
+              deep: maxTextPulled,
+            }),
       context: request.contextId === undefined ? undefined : contextRowidsQuery(db, agent, request.contextId, 10_000),
       rows: early && early.rowids.length > 0 ? engramsByRowidQueries(db, early.rowids) : undefined,
     }),
@@ -164,14 +176,10 @@ export async function recall(
   const known = new Map<number, RowidEngramRow>();
   for (const row of first.rows ?? []) known.set(row.rowid, row);
   const candidates = new Map<number, Scored>();
-  const textRows = first.text ?? [];
-  let foreign = 0;
-  for (const row of textRows) {
+  const textRows = [...(first.text ?? [])].sort((a, b) => a.rank - b.rank);
+  for (const { rank: _rank, ...row } of textRows) {
     known.set(row.rowid, row);
-    if (!inScope(row, request)) {
-      foreign += 1;
-      continue;
-    }
+    if (!inScope(row, request)) continue;
     candidates.set(row.rowid, {
       rowid: row.rowid,
       textRank: candidates.size + 1,
@@ -213,7 +221,7 @@ export async function recall(
     addWeights(candidates, set, cosines);
   }
 
-  const ranked = fuse(eligible(candidates.values(), request), Date.now());
+  const ranked = fuse(candidates.values(), Date.now(), { guard });
   trace.computeMs += performance.now() - started;
 
   const rows = await readBest(
@@ -243,11 +251,6 @@ export async function recall(
   trace.d1Ms = meter.waitedMs;
   trace.sqlMs = meter.sqlMs;
 
-  // Other agents' matches took the cheap full-text page: ask again within the agent only.
-  if (results.length < request.limit && foreign > 0 && !scopedText && textRows.length === textDepth) {
-    const again = await recall(memory, request, { scopedText: true });
-    return { ...again, trace: addTraces(trace, again.trace) };
-  }
   // The rest of a set loaded sign bits first is read after the answer, not ahead of its reads in D1.
   const fill = unfilled ? fillRerankVectors(new QueryMeter(memory.d1), db, unfilled) : 0;
   const background = Promise.all([touch(memory, request, rows), fill]).then(([touched, filled]) => touched + filled);
@@ -263,7 +266,7 @@ async function scanEarly(
   memory: Memory,
   set: VectorSet,
   vector: Float32Array | undefined,
-  options: { vectorDepth: number; floor: number; request: RecallRequest },
+  options: { vectorDepth: number; floor: number; request: RecallRequest; guard: boolean },
 ): Promise<{ nearest: ScoredSlot[]; rowids: number[]; ms: number } | undefined> {
   if (!vector) return undefined;
   const started = performance.now();
@@ -279,7 +282,7 @@ async function scanEarly(
     ]),
   );
   addWeights(alone, set, new Map());
-  const best = fuse(eligible(alone.values(), options.request), Date.now()).slice(0, options.request.limit);
+  const best = fuse(alone.values(), Date.now(), { guard: options.guard }).slice(0, options.request.limit);
   return { nearest, rowids: best.map((candidate) => candidate.rowid), ms: performance.now() - started };
 }
 
@@ -292,12 +295,6 @@ function cosinesInMemory(set: VectorSet, vector: Float32Array, rowids: readonly 
     if (slot >= 0 && set.alive[slot] && set.hasRerank(slot)) cosines.set(rowid, set.cosine(slot, unit));
   }
   return cosines;
-}
-
-/** Candidates whose cosine reaches the request's `minSimilarity` (all of them without one). */
-function eligible(candidates: Iterable<Scored>, request: RecallRequest): Scored[] {
-  const minimum = request.minSimilarity;
-  return [...candidates].filter((candidate) => minimum === undefined || (candidate.similarity ?? 0) >= minimum);
 }
 
 type Scored = Candidate & { similarity?: number };
@@ -385,16 +382,4 @@ function optionalContext(request: RecallRequest): { contextId?: string } {
 
 function roundSimilarity(value: number): number {
   return Math.round(Math.min(1, Math.max(-1, value)) * 1e4) / 1e4;
-}
-
-function addTraces(first: RecallTrace, second: RecallTrace): RecallTrace {
-  return {
-    ...second,
-    rowsRead: first.rowsRead + second.rowsRead,
-    statements: first.statements + second.statements,
-    roundTrips: first.roundTrips + second.roundTrips,
-    computeMs: first.computeMs + second.computeMs,
-    d1Ms: first.d1Ms + second.d1Ms,
-    sqlMs: first.sqlMs + second.sqlMs,
-  };
 }

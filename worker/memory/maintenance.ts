@@ -8,7 +8,8 @@ import {
 import { nowTimestamp } from "../db/timestamps";
 import { maxEmbedBatch } from "./embedder";
 import { logMemoryFailure, type Memory } from "./memory-context";
-import { bytesOf, packVector } from "./vector-codec";
+import { embeddingText } from "./near-duplicate";
+import { packVector, vectorColumns } from "./vector-codec";
 
 /**
  * Background upkeep, a bounded amount per request (run in ctx.waitUntil after stores, searches and
@@ -41,7 +42,7 @@ export async function maintainMemory(memory: Memory): Promise<Upkeep> {
 
   if (stale.length > 0) {
     try {
-      const vectors = await embedder.embed(stale.map((row) => row.text));
+      const vectors = await embedder.embed(stale.map((row) => embeddingText(row.text, memory.speaker)));
       const at = nowTimestamp();
       await meter.run(
         stale.map((row, index) => {
@@ -49,10 +50,7 @@ export async function maintainMemory(memory: Memory): Promise<Upkeep> {
           return storeVectorQuery(db, {
             engramId: row.id,
             model,
-            dims: packed.dims,
-            bits: bytesOf(packed.bits),
-            q8: bytesOf(packed.q8),
-            scale: packed.scale,
+            ...vectorColumns(packed),
             at,
             expectUpdatedAt: row.updated_at,
           });

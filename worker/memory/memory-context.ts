@@ -9,13 +9,18 @@ export interface Memory {
   d1: D1Database;
   db: Db;
   embedder: Embedder;
+  /** The agent's name, which starts the reply in a stored chat exchange (near-duplicate.ts). */
+  speaker?: string;
 }
 
 export function memoryFor(env: Env): Memory {
-  return { d1: env.DB, db: createDb(env.DB), embedder: embedderFor(env) };
+  return { d1: env.DB, db: createDb(env.DB), embedder: embedderFor(env), speaker: env.AGENT_NAME };
 }
 
-/** Storing a text at least this similar to an engram of the same agent merges into it. */
+/**
+ * Storing a text at least this similar to an engram of the same agent, and a near-duplicate in
+ * words too (near-duplicate.ts), merges into it.
+ */
 export const nearDuplicateCosine = 0.92;
 
 /**

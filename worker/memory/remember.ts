@@ -1,12 +1,14 @@
 import { QueryMeter } from "../db/engram-meter";
-import { mergeEngramQuery, mergeListsQuery } from "../db/engram-merge-queries";
+import { contextEngramQuery, mergeEngramQuery, mergeListsQuery, replaceEngramQuery } from "../db/engram-merge-queries";
+import { engramsByRowidQueries } from "../db/engram-recall-queries";
 import { insertEngramQuery, type EngramRow, type NewEngram } from "../db/engram-queries";
 import { storeVectorQuery } from "../db/engram-vector-queries";
 import { nowTimestamp } from "../db/timestamps";
 import { parseStringList } from "./engram-view";
 import { logMemoryFailure, nearDuplicateCosine, type Memory } from "./memory-context";
+import { embeddingText, sameWords } from "./near-duplicate";
 import { currentVectorSet, freshnessQueries } from "./vector-cache";
-import { bytesOf, packVector } from "./vector-codec";
+import { packVector, vectorColumns } from "./vector-codec";
 import { searchVectors } from "./vector-search";
 
 export interface Remembered {
@@ -18,70 +20,120 @@ export interface Remembered {
 }
 
 /**
- * Stores a text: embeds it, and when an engram of the same agent is at least 0.92 similar, merges
- * into that one (one more reference, importance raised, timestamps now, new truths and concepts
- * added) instead of inserting. Otherwise the engram and its vector are written in one transaction.
- * When the embedding fails the engram is still stored, without a vector (and without a merge).
+ * Stores a text: embeds it (a chat exchange by its user's words, near-duplicate.ts), and when an
+ * engram of the same agent is at least 0.92 similar and a near-duplicate in words as well (the new
+ * text brings no word it lacks), merges into that one (one more reference, importance raised,
+ * timestamps now, new truths and concepts added) instead of inserting: a merge never loses a word.
+ * Otherwise, with `upsert` (Mirror's /store), the engram already stored under the same agent and
+ * context_id takes the new text (Mirror's upsert on context_id); else a new engram is written. The
+ * engram and its vector are written in one transaction. When the embedding fails the engram is
+ * still stored, without a vector (and without a merge).
  */
-export async function remember(memory: Memory, engram: NewEngram): Promise<Remembered> {
+export async function remember(
+  memory: Memory,
+  engram: NewEngram,
+  options: { upsert?: boolean } = {},
+): Promise<Remembered> {
   const { db, embedder } = memory;
   const meter = new QueryMeter(memory.d1);
   let vector: Float32Array | undefined;
   try {
-    vector = (await embedder.embed([engram.text]))[0];
+    vector = (await embedder.embed([embeddingText(engram.text, memory.speaker)]))[0];
   } catch (error) {
     logMemoryFailure("memory_embedding_failed", error);
   }
+  const contextId = options.upsert ? (engram.context_id ?? undefined) : undefined;
 
-  if (vector) {
-    const duplicate = await nearestDuplicate(meter, memory, engram.agent, vector);
-    if (duplicate !== undefined) {
-      const merged = await mergeInto(meter, memory, duplicate, engram);
-      if (merged) return { row: merged, merged: true, model: embedder.model };
-    }
+  const found = await findStored(meter, memory, engram, vector, contextId);
+  if (found.duplicate) {
+    const merged = await mergeInto(meter, memory, found.duplicate, engram);
+    if (merged) return { row: merged, merged: true, model: vector ? embedder.model : null };
   }
 
   const at = nowTimestamp();
-  const id = engram.id ?? crypto.randomUUID();
+  const id = found.upserted?.id ?? engram.id ?? crypto.randomUUID();
   const packed = vector && packVector(vector);
-  const [inserted] = await meter.run([
-    insertEngramQuery(db, { ...engram, id }, at),
+  const write = found.upserted
+    ? replaceEngramQuery(db, {
+        id,
+        agent: engram.agent,
+        text: engram.text,
+        epistemic_truths: engram.epistemic_truths ?? [],
+        core_concepts: engram.core_concepts ?? [],
+        affective_vibe: engram.affective_vibe ?? null,
+        at,
+      })
+    : insertEngramQuery(db, { ...engram, id }, at);
+  const [written] = await meter.run([
+    write,
     ...(packed
       ? [
           storeVectorQuery(db, {
             engramId: id,
             model: embedder.model,
-            dims: packed.dims,
-            bits: bytesOf(packed.bits),
-            q8: bytesOf(packed.q8),
-            scale: packed.scale,
+            ...vectorColumns(packed),
             at,
           }),
         ]
       : []),
   ]);
-  return { row: inserted[0] as EngramRow, merged: false, model: packed ? embedder.model : null };
+  const row = written[0] as EngramRow | undefined;
+  // The upserted engram was deleted meanwhile: store the text as a new one.
+  if (!row) return remember(memory, engram, {});
+  return { row, merged: false, model: packed ? embedder.model : null };
 }
 
-async function nearestDuplicate(
+/** How many vector near-duplicates have their words compared (each one row read). */
+const duplicateCandidates = 3;
+
+/**
+ * One round trip for the vector cache's freshness and the engram stored under the context (an
+ * upsert), then one for the words of the vector near-duplicates: the first that is a near-duplicate
+ * in words too is merged into.
+ */
+async function findStored(
   meter: QueryMeter,
   memory: Memory,
-  agent: string,
-  vector: Float32Array,
-): Promise<number | undefined> {
+  engram: NewEngram,
+  vector: Float32Array | undefined,
+  contextId: string | undefined,
+): Promise<{ duplicate?: number; upserted?: { rowid: number; id: string } }> {
   const model = memory.embedder.model;
-  const freshness = freshnessQueries(memory.db, agent, model);
-  const fresh = await meter.runNamed({ state: freshness.state, changes: freshness.changes });
-  const { set } = await currentVectorSet(meter, memory.db, agent, model, {
-    state: fresh.state[0],
+  const freshness = vector ? freshnessQueries(memory.db, engram.agent, model) : undefined;
+  const fresh = await meter.runNamed({
+    state: freshness?.state,
+    changes: freshness?.changes,
+    context: contextId === undefined ? undefined : contextEngramQuery(memory.db, engram.agent, contextId),
+  });
+  const upserted = fresh.context?.[0];
+  if (!vector) return { ...(upserted && { upserted }) };
+  const { set } = await currentVectorSet(meter, memory.db, engram.agent, model, {
+    state: fresh.state?.[0],
     changes: fresh.changes,
   });
   const { nearest } = await searchVectors(meter, memory.db, set, vector, {
-    limit: 1,
+    limit: duplicateCandidates,
     floor: nearDuplicateCosine,
     exact: true,
   });
-  return nearest[0]?.rowid;
+  if (nearest.length === 0) return { ...(upserted && { upserted }) };
+  const rows = new Map(
+    (
+      await meter.run(
+        engramsByRowidQueries(
+          memory.db,
+          nearest.map((scored) => scored.rowid),
+        ),
+      )
+    )
+      .flat()
+      .map((row) => [row.rowid, row]),
+  );
+  const duplicate = nearest.find((scored) => {
+    const row = rows.get(scored.rowid);
+    return row !== undefined && row.agent === engram.agent && sameWords(engram.text, row.text);
+  });
+  return { ...(duplicate && { duplicate: duplicate.rowid }), ...(upserted && { upserted }) };
 }
 
 /** Merges into the engram at `rowid`; undefined when it is gone (deleted meanwhile). */

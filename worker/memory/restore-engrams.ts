@@ -4,7 +4,8 @@ import { storedEngramsQueries, upsertEngramsQueries, type RestoredEngram } from 
 import { nowTimestamp } from "../db/timestamps";
 import { maxEmbedBatch } from "./embedder";
 import { logMemoryFailure, type Memory } from "./memory-context";
-import { bytesOf, packVector } from "./vector-codec";
+import { embeddingText } from "./near-duplicate";
+import { packVector, vectorColumns } from "./vector-codec";
 
 /**
  * Engrams from a backup, written as they were: by id, every column kept, never merged into a
@@ -34,7 +35,7 @@ export async function prepareEngramRestore(meter: QueryMeter, memory: Memory, ro
   });
   const vectors = await embedWhilePossible(
     memory,
-    unembedded.map((row) => row.text),
+    unembedded.map((row) => embeddingText(row.text, memory.speaker)),
   );
   const at = nowTimestamp();
   const vectorQueries = unembedded.flatMap((row, index) => {
@@ -45,10 +46,7 @@ export async function prepareEngramRestore(meter: QueryMeter, memory: Memory, ro
       storeVectorQuery(db, {
         engramId: row.id,
         model: embedder.model,
-        dims: packed.dims,
-        bits: bytesOf(packed.bits),
-        q8: bytesOf(packed.q8),
-        scale: packed.scale,
+        ...vectorColumns(packed),
         at,
       }),
     ];

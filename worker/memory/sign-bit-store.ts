@@ -59,7 +59,7 @@ export class SignBitStore {
     const query = 0;
     const histogram = align8(words * 4);
     const hex = histogram + align8(histogramLength(words) * 4);
-    const decoded = hex + align8(2 * components);
+    const decoded = hex + align8(hexScratch(components));
     const alive = decoded + align8(components);
     const distances = alive + align8(capacity);
     const bits = distances + align8(capacity * 2);
@@ -74,7 +74,7 @@ export class SignBitStore {
     this.views = {
       query: new Uint32Array(buffer, query, words),
       histogram: new Uint32Array(buffer, histogram, histogramLength(words)),
-      hex: new Uint8Array(buffer, hex, 2 * components),
+      hex: new Uint8Array(buffer, hex, hexScratch(components)),
       decoded: new Uint8Array(buffer, decoded, components),
       distances: new Uint16Array(buffer, distances, capacity),
     };
@@ -113,6 +113,22 @@ export class SignBitStore {
   }
 
   /**
+   * Stores the sign bits of `count` consecutive slots from `firstSlot` on, from one hex string of
+   * theirs end to end (a page read as one row): decoded a scratch-full at a time, straight into the
+   * slots' words.
+   */
+  putBitsHexRun(firstSlot: number, hex: string, count: number): void {
+    const bytes = this.words * 4;
+    const digits = 2 * bytes;
+    const perChunk = Math.max(1, Math.floor(this.views.hex.length / digits));
+    for (let done = 0; done < count; done += perChunk) {
+      const slots = Math.min(perChunk, count - done);
+      const { written } = encoder.encodeInto(hex.substring(done * digits, (done + slots) * digits), this.views.hex);
+      this.kernels.hex(this.offsets.hex, written, this.offsets.bits + (firstSlot + done) * bytes);
+    }
+  }
+
+  /**
    * An int8 vector from SQLite's hex() of it (at most words * 32 values), and the sum of its
    * squares. `values` is a view of the memory, valid until the next decoding.
    */
@@ -122,6 +138,11 @@ export class SignBitStore {
     const { buffer, byteOffset } = this.views.decoded;
     return { values: new Int8Array(buffer, byteOffset, written >>> 1), squares };
   }
+}
+
+/** Bytes of hex text decoded in one call: a whole int8 vector, and at least 64 KiB (runs of sign bits). */
+function hexScratch(components: number): number {
+  return Math.max(2 * components, 65_536);
 }
 
 /** Distances run from 0 to every bit of the words. */

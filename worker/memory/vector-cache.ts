@@ -6,6 +6,7 @@ import {
   clearChangesQueries,
   q8ByRowidQueries,
   q8PageQuery,
+  signPageQuery,
   vectorPageQuery,
   vectorRangeQuery,
   vectorsByRowidQuery,
@@ -129,18 +130,83 @@ async function loadVectorSet(
   set.seq = seq;
   let after = 0;
   while (true) {
-    const limit = withQ8 ? pageRows.withQ8 : pageRows.bitsOnly;
-    const [rows] = await meter.run([vectorPageQuery(db, { agent, model, after, limit, withQ8 })] as const);
-    set.reserve(rows.length);
-    for (const row of rows) set.put(row);
+    const limit = withQ8 ? pageRows.withQ8 : signPageRows(usualDimensions(model));
+    // The whole load's slots are reserved at once, within two pages (the range overcounts when agents interleave).
+    const capacity = Math.min(most, set.size + 2 * limit);
+    const packed = withQ8 ? undefined : await readSignPage(meter, db, set, { agent, model, after, limit }, capacity);
+    let count: number;
+    if (packed !== undefined) {
+      count = packed.count;
+      after = packed.last;
+    } else {
+      const [rows] = await meter.run([vectorPageQuery(db, { agent, model, after, limit, withQ8 })] as const);
+      set.reserve(rows.length);
+      for (const row of rows) set.put(row);
+      count = rows.length;
+      if (count > 0) after = rows[rows.length - 1]!.engram_rowid;
+    }
     // More rows than the range promised room for (another model's rows interleave): coarsen.
     if (set.precision !== "bits") set.coarsen(precisionFor(set.size, set.dims, room));
-    if (rows.length < limit) break;
-    after = rows[rows.length - 1]!.engram_rowid;
+    if (count < limit) break;
   }
   sets.set(key, set);
   evictBeyondBudget(key);
   return set;
+}
+
+/**
+ * Rows per page of sign bits read as one row (signPageQuery): its hex string stays under about
+ * 1.5 MB (D1 refuses strings of 2 MB), e.g. 7,800 rows of 768 dimensions.
+ */
+function signPageRows(dims: number): number {
+  return Math.max(256, Math.min(pageRows.bitsOnly, Math.floor(1_500_000 / (8 * Math.ceil(dims / 32)))));
+}
+
+/**
+ * Reads one page of sign bits as one row and stores it; undefined (nothing stored) when the page
+ * holds vectors of more than one size, which the caller then reads row by row.
+ */
+async function readSignPage(
+  meter: QueryMeter,
+  db: Db,
+  set: VectorSet,
+  page: { agent: string | null; model: string; after: number; limit: number },
+  capacity: number,
+): Promise<{ count: number; last: number } | undefined> {
+  const [[row]] = await meter.run([signPageQuery(db, page)] as const);
+  if (!row || row.count === 0) return { count: 0, last: page.after };
+  if (row.dimsLow !== row.dimsHigh || row.dimsLow === null || (set.dims !== 0 && set.dims !== row.dimsLow)) {
+    return undefined;
+  }
+  const dims = row.dimsLow;
+  const rowids = row.rowids!.split(",");
+  const importance = row.importance!.split(",");
+  const updated = row.updated!.split(",");
+  const bits = row.bits!;
+  const digits = 8 * Math.ceil(dims / 32);
+  const now = Date.now();
+  const times = updated.map((value) => {
+    const ms = Number(value);
+    return ms >= 0 ? ms : now;
+  });
+  const appended = set.appendSigns(
+    { dims, rowids: rowids.map(Number), bits, importance: importance.map(Number), updatedMs: times },
+    capacity,
+  );
+  if (appended) return { count: row.count, last: row.last ?? page.after };
+  set.reserve(rowids.length);
+  for (let index = 0; index < rowids.length; index++) {
+    set.put({
+      engram_rowid: Number(rowids[index]),
+      dims,
+      bits: bits.slice(index * digits, (index + 1) * digits),
+      scale: null,
+      importance: Number(importance[index]),
+      updated_at: null,
+      updatedMs: times[index]!,
+    });
+  }
+  return { count: row.count, last: row.last ?? page.after };
 }
 
 /** The fills under way, one per set. */

@@ -95,3 +95,8 @@ export function cosineInt8(query: Float32Array | Float64Array, q8: Int8Array, of
   for (let index = whole; index < length; index++) s0 += query[index]! * q8[offset + index]!;
   return (s0 + s1 + s2 + s3) / norm;
 }
+
+/** A packed vector as its row stores it: `engram_vectors`' dims, bits, q8 and scale columns. */
+export function vectorColumns(packed: PackedVector): { dims: number; bits: Uint8Array; q8: Uint8Array; scale: number } {
+  return { dims: packed.dims, bits: bytesOf(packed.bits), q8: bytesOf(packed.q8), scale: packed.scale };
+}

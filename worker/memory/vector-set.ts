@@ -90,7 +90,42 @@ export class VectorSet {
       this.missing += 1;
     }
     this.importance[slot] = row.importance ?? 0.5;
-    this.updatedMs[slot] = timestampMs(row.updated_at);
+    this.updatedMs[slot] = row.updatedMs ?? timestampMs(row.updated_at);
+    return true;
+  }
+
+  /**
+   * Appends a page of sign bits read in rowid order (a cold load's page as one row): rowids
+   * ascending and above every slot's, the bits of all of them as one hex string. Their re-rank
+   * vectors are missing (they follow). False, and nothing stored, when the page does not fit that
+   * (the caller stores its rows one by one). `capacity` is how many slots the whole load expects.
+   */
+  appendSigns(
+    page: { dims: number; rowids: number[]; bits: string; importance: number[]; updatedMs: number[] },
+    capacity: number,
+  ): boolean {
+    const count = page.rowids.length;
+    if (count === 0) return true;
+    if (this.dims !== 0 && page.dims !== this.dims) return false;
+    if (page.bits.length !== count * 8 * signWords(page.dims)) return false;
+    if (this.size > 0 && this.rowids[this.size - 1]! >= page.rowids[0]!) return false;
+    for (let index = 1; index < count; index++) if (page.rowids[index]! <= page.rowids[index - 1]!) return false;
+    if (this.dims === 0) this.setDimensions(page.dims);
+    this.reserve(Math.max(count, capacity - this.size));
+    const first = this.size;
+    this.signs.putBitsHexRun(first, page.bits, count);
+    const withQ8 = this.precision !== "bits";
+    for (let index = 0; index < count; index++) {
+      const slot = first + index;
+      this.rowids[slot] = page.rowids[index]!;
+      this.alive[slot] = 1;
+      this.importance[slot] = page.importance[index]!;
+      this.updatedMs[slot] = page.updatedMs[index]!;
+      if (withQ8) this.norms[slot] = Number.NaN;
+    }
+    this.size += count;
+    this.live += count;
+    if (withQ8) this.missing += count;
     return true;
   }
 
@@ -291,6 +326,8 @@ export interface StoredVector {
   scale: number | null;
   importance: number | null;
   updated_at: Timestamp | null;
+  /** updated_at already in milliseconds (a page read as one row), instead of parsing updated_at. */
+  updatedMs?: number;
 }
 
 /** SQLite DATETIME text (UTC) or ISO 8601 as milliseconds; unknown counts as now. */

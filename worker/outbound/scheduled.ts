@@ -1,6 +1,7 @@
 import { agentId } from "../agent";
 import { createDb } from "../db/database";
 import type { Env } from "../env";
+import { logFailure, scheduledContext } from "../http/log";
 import { loadAgentState } from "../state/agent-state";
 import { runtimeVersion } from "../version";
 import { heartbeatPayload, roundedCoherence, telemetryPayload } from "./payloads";
@@ -50,8 +51,10 @@ export async function sendOptedInReports(env: Env): Promise<Delivery[]> {
     deliveries.push({ destination: "telemetry", status: await post(env.TELEMETRY_URL!, body) });
   }
   for (const delivery of deliveries) {
-    if (delivery.status === "failed" || delivery.status >= 400) {
-      console.warn(JSON.stringify({ event: "opt_in_delivery_failed", ...delivery }));
+    if (delivery.status === "failed") {
+      logFailure(`${delivery.destination}_delivery_failed`, "NetworkError", scheduledContext);
+    } else if (delivery.status >= 400) {
+      logFailure(`${delivery.destination}_delivery_failed`, "HttpStatus", scheduledContext, delivery.status);
     }
   }
   return deliveries;

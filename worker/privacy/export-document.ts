@@ -10,6 +10,8 @@ import { readAllSessions } from "../sessions/session-store";
 import { metrics, parseStoredUv16d } from "../state/uv16d";
 import { runtimeVersion } from "../version";
 import { agentId } from "../agent";
+import { exportedConversation } from "../conversations/conversation-backup";
+import { readAllConversations } from "../db/conversation-backup-queries";
 
 export const exportFormat = "sos-export/1";
 
@@ -18,11 +20,17 @@ export type ExportDocument = Awaited<ReturnType<typeof buildExport>>;
 
 /** Everything this deployment stores, as one JSON document (GET /api/export). */
 export async function buildExport(env: Env, db: Db) {
-  const [contents, sessions, schemaVersion] = await Promise.all([
+  const [contents, sessions, schemaVersion, stored] = await Promise.all([
     readAllContents(db),
     readAllSessions(env),
     latestMigrationName(db),
+    readAllConversations(db),
   ]);
+  const messagesOf = new Map<string, (typeof stored.messages)[number][]>();
+  for (const message of stored.messages) {
+    messagesOf.set(message.conversation_id, [...(messagesOf.get(message.conversation_id) ?? []), message]);
+  }
+  const conversations = stored.conversations.map((row) => exportedConversation(row, messagesOf.get(row.id) ?? []));
   const engrams = contents.engrams.map(exportedEngram);
   const agentState = contents.agentState.map(exportedState);
   const contacts = contents.contacts.map(contactView);
@@ -37,11 +45,13 @@ export async function buildExport(env: Env, db: Db) {
       agent_state: agentState.length,
       sessions: sessions.length,
       contacts: contacts.length,
+      conversations: conversations.length,
     },
     engrams,
     agent_state: agentState,
     sessions,
     contacts,
+    conversations,
   };
 }
 

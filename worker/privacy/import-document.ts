@@ -8,12 +8,15 @@ import {
   type RestoredEngram,
 } from "../db/import-queries";
 import { fromIso } from "../db/timestamps";
+import { restoredConversation } from "../conversations/conversation-backup";
+import { upsertConversationsQueries, upsertMessagesQueries } from "../db/conversation-backup-queries";
 import type { Memory } from "../memory/memory-context";
 import { prepareEngramRestore } from "../memory/restore-engrams";
 import type {
   ImportDocument,
   ImportedAgentState,
   ImportedContact,
+  ImportedConversation,
   ImportedEngram,
   ImportedSession,
 } from "../schemas/import";
@@ -25,6 +28,7 @@ export interface ImportCounts {
   agent_state: number;
   sessions: number;
   contacts: number;
+  conversations: number;
 }
 
 export interface ImportResult {
@@ -54,13 +58,27 @@ export async function importDocument(
   const engrams = (document.engrams ?? []).map(storedEngram);
   const states = (document.agent_state ?? []).map(storedAgentState);
   const contacts = (document.contacts ?? []).map(storedContact);
+  const conversations = (document.conversations ?? []).map(restoredConversation);
   const restore = await prepareEngramRestore(meter, memory, engrams);
   const written = await meter.runNamed({
     engrams: restore.queries.engrams,
     vectors: restore.queries.vectors,
     states: upsertAgentStatesQueries(memory.db, states),
     contacts: upsertContactsQueries(memory.db, contacts),
+    conversations: upsertConversationsQueries(
+      memory.db,
+      conversations.map((item) => item.conversation),
+    ),
+    messages: upsertMessagesQueries(
+      memory.db,
+      conversations.flatMap((item) => item.messages),
+    ),
   });
+  // A conversation counts as written when its row or any of its messages was.
+  const conversationsWritten = new Set([
+    ...written.conversations.map((row) => String(row["id"])),
+    ...written.messages.map((row) => String(row["conversation_id"])),
+  ]).size;
   const sessions = await Promise.all((document.sessions ?? []).map((session) => restoreSession(env, session, now)));
   const outcomes = (outcome: string) => sessions.filter((result) => result === outcome).length;
 
@@ -69,6 +87,7 @@ export async function importDocument(
     agent_state: written.states.length,
     sessions: outcomes("written"),
     contacts: written.contacts.length,
+    conversations: conversationsWritten,
   };
   const skipped = outcomes("expired");
   return {
@@ -78,6 +97,7 @@ export async function importDocument(
       agent_state: states.length - imported.agent_state,
       sessions: outcomes("unchanged"),
       contacts: contacts.length - imported.contacts,
+      conversations: conversations.length - imported.conversations,
     },
     ...(skipped > 0 && { skipped: { sessions: skipped } }),
     embedding: { model: restore.model, embedded: restore.embedded, pending: restore.pending },
@@ -136,5 +156,6 @@ const itemsMatchExport: [
   Matches<ImportedAgentState, ExportDocument["agent_state"][number]>,
   Matches<ImportedSession, ExportDocument["sessions"][number]>,
   Matches<ImportedContact, ExportDocument["contacts"][number]>,
-] = [true, true, true, true];
+  Matches<ImportedConversation, ExportDocument["conversations"][number]>,
+] = [true, true, true, true, true];
 void itemsMatchExport;

@@ -1,6 +1,7 @@
 import { chatEventStream } from "../chat/sse";
 import { finishChat, generateReply, prepareChat } from "../chat/run-chat";
 import { json, readJsonBody } from "../http/json";
+import { logContext } from "../http/log";
 import type { AppRouter } from "../http/types";
 import { parseInput } from "../http/validation";
 import { describeProviders } from "../llm/registry";
@@ -9,14 +10,16 @@ import { chatSchema } from "../schemas/chat";
 export function chatRoutes(router: AppRouter): void {
   router.post("/api/chat", async (request, env, ctx) => {
     const input = parseInput(chatSchema, await readJsonBody(request));
-    const chat = await prepareChat(env, ctx, input);
+    const chat = await prepareChat(env, ctx, input, logContext(request));
     if (input.stream) return chatEventStream(env, ctx, chat, request.signal);
 
     const answer = await generateReply(chat, request.signal);
-    await finishChat(env, ctx, chat, answer.reply);
+    await finishChat(env, ctx, chat, answer);
     return json({
       reply: answer.reply,
       session_id: chat.sessionId,
+      message_id: chat.turn.messageId,
+      user_message_id: chat.turn.userMessageId,
       provider: answer.provider,
       model: answer.model,
       memories: chat.memoryIds,
@@ -25,6 +28,6 @@ export function chatRoutes(router: AppRouter): void {
     });
   });
 
-  /** The providers this worker can call, for clients choosing one. */
+  /** The providers this worker can call, each with its models (its default first), for clients choosing one. */
   router.get("/api/providers", (_request, env) => json({ providers: describeProviders(env) }));
 }

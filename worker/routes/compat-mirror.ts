@@ -15,18 +15,27 @@ import { mirrorSearchSchema, mirrorStoreSchema } from "../schemas/compat-mirror"
 
 /** The Mirror memory API's routes and shapes, on this runtime's storage. */
 export function mirrorCompatRoutes(router: AppRouter): void {
-  /** As in Mirror: a text at least 0.92 similar to one of the agent's engrams merges into it (`merged: true`). */
+  /**
+   * As in Mirror: a near-duplicate of one of the agent's engrams merges into it (`merged: true`;
+   * here it must be alike in words as well as at cosine 0.92, so no word is lost); otherwise the
+   * engram stored under the same agent and context_id is updated (Mirror's upsert) or one is
+   * inserted (`merged: false` for both, as Mirror answers).
+   */
   router.post("/store", async (request, env, ctx) => {
     const input = parseInput(mirrorStoreSchema, await readJsonBody(request));
     const memory = memoryFor(env);
-    const stored = await remember(memory, {
-      agent: input.agent,
-      context_id: input.context_id,
-      text: input.text,
-      epistemic_truths: input.epistemic_truths ?? [],
-      core_concepts: input.core_concepts ?? [],
-      affective_vibe: input.affective_vibe ?? mirrorDefaultVibe,
-    });
+    const stored = await remember(
+      memory,
+      {
+        agent: input.agent,
+        context_id: input.context_id,
+        text: input.text,
+        epistemic_truths: input.epistemic_truths ?? [],
+        core_concepts: input.core_concepts ?? [],
+        affective_vibe: input.affective_vibe ?? mirrorDefaultVibe,
+      },
+      { upsert: true },
+    );
     const enrichment = wantsEnrichment(input.epistemic_truths, input.core_concepts)
       ? { keepVibe: input.affective_vibe !== undefined, keepImportance: false }
       : undefined;
@@ -34,7 +43,12 @@ export function mirrorCompatRoutes(router: AppRouter): void {
     return json({ status: "success", context_id: input.context_id, agent: input.agent, merged: stored.merged });
   });
 
-  /** Hybrid recall; `similarity` is the cosine (0 for an engram not embedded yet), filtered by `threshold`. */
+  /**
+   * Hybrid recall as Mirror's: `threshold` (default 0.5) is the cosine a vector candidate needs;
+   * full-text matches always take part in the fusion, whatever their cosine. `similarity` is what
+   * Mirror returns: the cosine of an engram the vector list holds, null for one found by full
+   * text alone.
+   */
   router.post("/search", async (request, env, ctx) => {
     const input = parseInput(mirrorSearchSchema, await readJsonBody(request));
     const memory = memoryFor(env);
@@ -42,10 +56,15 @@ export function mirrorCompatRoutes(router: AppRouter): void {
       agent: input.agent_filter ?? null,
       query: input.query,
       limit: input.top_k ?? 5,
-      minSimilarity: input.threshold ?? 0.5,
+      vectorThreshold: input.threshold ?? 0.5,
     });
     ctx.waitUntil(background.then(() => maintainQuietly(memory)));
-    return json(results.map((row) => mirrorSearchResult(row, row.similarity ?? 0)));
+    return json(
+      results.map((row) => ({
+        ...mirrorSearchResult(row, 0),
+        similarity: row.matched.includes("vector") ? row.similarity : null,
+      })),
+    );
   });
 
   router.get("/recent/:agent", async (request, env) => {

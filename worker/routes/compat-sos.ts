@@ -3,6 +3,7 @@ import { sosAgentState, sosEngramRow } from "../compat/sos-shapes";
 import { createDb } from "../db/database";
 import { recentEngrams } from "../db/engram-queries";
 import { json, readJsonBody } from "../http/json";
+import { logContext } from "../http/log";
 import { queryInt } from "../http/params";
 import type { AppRouter } from "../http/types";
 import { parseInput } from "../http/validation";
@@ -15,8 +16,8 @@ import { finishChat, generateReply, prepareChat } from "../chat/run-chat";
 import { sosChatSchema } from "../schemas/chat";
 import { sosSearchSchema, sosStoreSchema } from "../schemas/compat-sos";
 import { flatUv16dSchema } from "../schemas/state";
-import { loadAgentState, storeAgentState } from "../state/agent-state";
-import { innerDimensions, mergeUv16d, outerDimensions } from "../state/uv16d";
+import { changeAgentState, loadAgentState } from "../state/agent-state";
+import { innerDimensions, outerDimensions } from "../state/uv16d";
 
 /** The SOS prototype worker's routes and `{success, ...}` envelopes, on this runtime's storage. */
 export function sosCompatRoutes(router: AppRouter): void {
@@ -70,22 +71,21 @@ export function sosCompatRoutes(router: AppRouter): void {
   // The prototype took the inner octave flat ({p, e, mu, ...}); the outer octave is accepted the same way.
   router.post("/agent/update", async (request, env) => {
     const flat = parseInput(flatUv16dSchema, await readJsonBody(request));
-    const db = createDb(env.DB);
-    const current = await loadAgentState(db, agentId(env));
     const inner = Object.fromEntries(innerDimensions.map((d) => [d, flat[d]]));
     const outer = Object.fromEntries(outerDimensions.map((d) => [d, flat[d]]));
-    const saved = await storeAgentState(db, agentId(env), mergeUv16d(current.uv_16d, { inner, outer }));
+    const saved = await changeAgentState(createDb(env.DB), agentId(env), { inner, outer });
     return json({ success: true, coherence: saved.coherence });
   });
 
   /** The prototype's chat had no sessions: its turns share one session of their own. */
   router.post("/chat", async (request, env, ctx) => {
     const input = parseInput(sosChatSchema, await readJsonBody(request));
-    const chat = await prepareChat(env, ctx, {
-      message: input.message,
-      model: input.model,
-      session_id: "sos-prototype-chat",
-    });
+    const chat = await prepareChat(
+      env,
+      ctx,
+      { message: input.message, model: input.model, session_id: "sos-prototype-chat" },
+      logContext(request),
+    );
     const answer = await generateReply(chat);
     await finishChat(env, ctx, chat, answer.reply);
     const state = await loadAgentState(createDb(env.DB), agentId(env));

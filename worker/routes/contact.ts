@@ -1,3 +1,4 @@
+import { contactSettings } from "../contact/contact-settings";
 import { contactView } from "../contact/contact-view";
 import { takeContactSlot } from "../contact/rate-limit";
 import { deleteContact, getContact, insertContact, listContacts } from "../db/contact-queries";
@@ -13,11 +14,11 @@ import { contactLimits, contactSchema } from "../schemas/contact";
 import { contactInboxRoute } from "./public-routes";
 
 export function contactRoutes(router: AppRouter): void {
-  // Public: validated before anything is written, then counted against the caller's window.
+  // Public: validated before anything is written, then counted against the caller's window and the inbox's hour.
   router.post(contactInboxRoute.path, async (request, env) => {
     const input = parseInput(contactSchema, await readJsonBody(request, contactLimits.bodyBytes));
     const db = createDb(env.DB);
-    await takeContactSlot(db, env.DB, request);
+    await takeContactSlot(db, env.DB, request, contactSettings(env));
     const row = await insertContact(
       db,
       {

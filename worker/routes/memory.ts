@@ -1,6 +1,6 @@
 import { agentId } from "../agent";
 import { createDb } from "../db/database";
-import { deleteEngram, getEngram, listEngrams, updateEngram } from "../db/engram-queries";
+import { countEngramsByAgent, deleteEngram, getEngram, listEngrams, updateEngram } from "../db/engram-queries";
 import { decodeCursor, paginate } from "../http/cursor";
 import { notFound } from "../http/http-error";
 import { json, readJsonBody } from "../http/json";
@@ -34,16 +34,26 @@ export function memoryRoutes(router: AppRouter): void {
     const cursor = queryParam(request, "cursor");
     const contextId = queryParam(request, "context_id", engramLimits.contextIdChars);
     const agent = queryParam(request, "agent");
-    const rows = await listEngrams(createDb(env.DB), {
-      agent: agent === undefined ? agentId(env) : parseInput(agentName, agent, "agent"),
-      ...(contextId !== undefined && { contextId }),
-      ...(cursor !== undefined && { after: decodeCursor(cursor) }),
-      limit,
-    });
+    const db = createDb(env.DB);
+    const owner = agent === undefined ? agentId(env) : parseInput(agentName, agent, "agent");
+    const [rows, counts] = await Promise.all([
+      listEngrams(db, {
+        agent: owner,
+        ...(contextId !== undefined && { contextId }),
+        ...(cursor !== undefined && { after: decodeCursor(cursor) }),
+        limit,
+      }),
+      // How many the agent holds, for the first page of the unfiltered list (the app's count).
+      cursor === undefined && contextId === undefined ? countEngramsByAgent(db) : undefined,
+    ]);
     const { page, nextCursor } = paginate(rows, limit, (row) =>
       row.created_at === null ? undefined : { at: row.created_at, id: row.id },
     );
-    return json({ memories: page.map(memoryView), next_cursor: nextCursor });
+    return json({
+      memories: page.map(memoryView),
+      next_cursor: nextCursor,
+      ...(counts && { total: counts[owner] ?? 0 }),
+    });
   });
 
   /**

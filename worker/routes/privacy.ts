@@ -1,5 +1,6 @@
 import { createDb } from "../db/database";
 import { json, readJsonBody } from "../http/json";
+import { logContext } from "../http/log";
 import type { AppRouter } from "../http/types";
 import { parseInput } from "../http/validation";
 import { maintainQuietly } from "../memory/maintenance";
@@ -31,6 +32,6 @@ export function privacyRoutes(router: AppRouter): void {
 
   router.delete("/api/data", async (request, env) => {
     parseInput(eraseSchema, await readJsonBody(request, 1024));
-    return json({ erased: await eraseEverything(env, createDb(env.DB)) });
+    return json(await eraseEverything(env, createDb(env.DB), logContext(request)));
   });
 }

@@ -2,7 +2,9 @@ import * as z from "zod/mini";
 import { exportFormat } from "../privacy/export-document";
 import { sessionLimits } from "../sessions/session-store";
 import { metrics, parseStoredUv16d } from "../state/uv16d";
+import { messageStatuses } from "../conversations/conversation-view";
 import { agentName, text, unitInterval } from "./common";
+import { conversationLimits } from "./conversation";
 import { contactLimits } from "./contact";
 import { engramFields, engramLimits } from "./engram";
 import { sessionIdSchema, sessionMessageSchema } from "./session";
@@ -23,6 +25,9 @@ export const importLimits = {
   agentStates: 64,
   /** Two KV operations each. */
   sessions: 100,
+  /** Conversations, and their messages together, per request (each statement writes a few rows). */
+  conversations: 50,
+  conversationMessages: 600,
   contacts: 500,
   idChars: 256,
   storedUvChars: 4_096,
@@ -110,6 +115,7 @@ export const importedSessionSchema = z
     messages: z
       .array(
         z.strictObject({
+          id: z.optional(recordId),
           role: sessionMessageSchema.shape.role,
           content: storedString(sessionLimits.maxMessageChars),
           at: isoTimestamp,
@@ -135,6 +141,43 @@ export const importedContactSchema = z.strictObject({
   received_at: isoTimestamp,
 });
 
+const nullableText = (max: number) => z.nullable(z.string().check(z.maxLength(max)));
+const tokens = z.nullable(z.int().check(z.gte(0)));
+
+export const importedMessageSchema = z.strictObject({
+  id: recordId,
+  parent_id: z.nullable(recordId),
+  role: z.enum(["user", "assistant"]),
+  content: z.string().check(z.maxLength(64_000)),
+  status: z.enum(messageStatuses),
+  error_code: nullableText(64),
+  error_message: nullableText(1_000),
+  finish_reason: nullableText(64),
+  provider: nullableText(64),
+  model: nullableText(conversationLimits.modelChars),
+  input_tokens: tokens,
+  output_tokens: tokens,
+  engram_id: z.nullable(recordId),
+  created_at: isoTimestamp,
+  updated_at: isoTimestamp,
+});
+
+export const importedConversationSchema = z.strictObject({
+  id: sessionIdSchema,
+  agent: agentName,
+  title: storedString(conversationLimits.titleChars),
+  title_source: z.enum(["message", "model", "user"]),
+  pinned: z.boolean(),
+  remember: z.boolean(),
+  temporary: z.boolean(),
+  provider: nullableText(64),
+  model: nullableText(conversationLimits.modelChars),
+  leaf_id: z.nullable(recordId),
+  created_at: isoTimestamp,
+  updated_at: isoTimestamp,
+  messages: uniqueList(importedMessageSchema, "id", importLimits.conversationMessages),
+});
+
 const count = z.int().check(z.gte(0));
 
 /**
@@ -147,11 +190,27 @@ export const importDocumentSchema = z.strictObject({
   agent_id: z.optional(agentName),
   runtime_version: z.optional(text(64)),
   schema_version: z.optional(z.nullable(text(256))),
-  counts: z.optional(z.strictObject({ engrams: count, agent_state: count, sessions: count, contacts: count })),
+  counts: z.optional(
+    z.strictObject({
+      engrams: count,
+      agent_state: count,
+      sessions: count,
+      contacts: count,
+      conversations: z.optional(count),
+    }),
+  ),
   engrams: z.optional(uniqueList(importedEngramSchema, "id", importLimits.engrams)),
   agent_state: z.optional(uniqueList(importedAgentStateSchema, "agent", importLimits.agentStates)),
   sessions: z.optional(uniqueList(importedSessionSchema, "id", importLimits.sessions)),
   contacts: z.optional(uniqueList(importedContactSchema, "id", importLimits.contacts)),
+  conversations: z.optional(
+    uniqueList(importedConversationSchema, "id", importLimits.conversations).check(
+      z.refine(
+        (items) => items.reduce((sum, item) => sum + item.messages.length, 0) <= importLimits.conversationMessages,
+        `must hold at most ${importLimits.conversationMessages} messages in one request`,
+      ),
+    ),
+  ),
 });
 
 export type ImportDocument = z.output<typeof importDocumentSchema>;
@@ -159,6 +218,7 @@ export type ImportedEngram = z.output<typeof importedEngramSchema>;
 export type ImportedAgentState = z.output<typeof importedAgentStateSchema>;
 export type ImportedSession = z.output<typeof importedSessionSchema>;
 export type ImportedContact = z.output<typeof importedContactSchema>;
+export type ImportedConversation = z.output<typeof importedConversationSchema>;
 
 /** A list of at most `max` items, none repeating another's `key` (one request names each row once). */
 function uniqueList<S extends z.ZodMiniType<Record<K, string>>, K extends string>(item: S, key: K, max: number) {

@@ -23,6 +23,8 @@ export const sessionLimits = {
 const keyPrefix = "session:";
 
 export interface SessionMessage {
+  /** The conversation message this turn is (conversation_messages.id), so the cache can be checked against the path. */
+  id?: string;
   role: SessionMessageInput["role"];
   content: string;
   at: string;
@@ -71,18 +73,52 @@ export async function appendToSession(
   const input = parseInput(sessionMessageSchema, message);
   const now = new Date().toISOString();
   const session = (await getSession(env, id)) ?? { id, created_at: now, updated_at: now, messages: [] };
-  const truncated = input.content.length > sessionLimits.maxMessageChars;
-  session.messages.push({
-    role: input.role,
-    content: truncated ? input.content.slice(0, sessionLimits.maxMessageChars) : input.content,
-    at: now,
-    ...(truncated && { truncated: true as const }),
-  });
+  session.messages.push(cachedTurn({ ...input, at: now }));
   session.updated_at = now;
+  await writeSession(env, capped(session));
+  return session;
+}
+
+/** One turn as the cache keeps it: content cut to the per-message cap. */
+function cachedTurn(turn: { id?: string; role: SessionMessage["role"]; content: string; at: string }): SessionMessage {
+  const truncated = turn.content.length > sessionLimits.maxMessageChars;
+  return {
+    ...(turn.id !== undefined && { id: turn.id }),
+    role: turn.role,
+    content: truncated ? turn.content.slice(0, sessionLimits.maxMessageChars) : turn.content,
+    at: turn.at,
+    ...(truncated && { truncated: true as const }),
+  };
+}
+
+/** The newest messages within both caps. */
+function capped(session: Session): Session {
   session.messages = session.messages.slice(-sessionLimits.maxMessages);
   while (session.messages.length > 1 && byteLength(JSON.stringify(session)) > sessionLimits.maxBytes) {
     session.messages.shift();
   }
+  return session;
+}
+
+/**
+ * Replaces the session's turns with `turns` (the recent path of its conversation, oldest first),
+ * within the caps, with a fresh TTL: the hot cache a prompt is built from. Used by chat, which
+ * keeps the conversation itself in D1.
+ */
+export async function cacheSessionTurns(
+  env: SessionEnv,
+  sessionId: string,
+  turns: { id: string; role: "user" | "assistant"; content: string; at: string }[],
+  createdAt?: string,
+): Promise<Session> {
+  const id = parseInput(sessionIdSchema, sessionId, "session_id");
+  const now = new Date().toISOString();
+  const session = capped({
+    id,
+    created_at: createdAt ?? now,
+    updated_at: now,
+    messages: turns.filter((turn) => turn.content !== "").map(cachedTurn),
+  });
   await writeSession(env, session);
   return session;
 }
@@ -168,6 +204,7 @@ function storedForm(session: Session): Session {
     created_at: session.created_at,
     updated_at: session.updated_at,
     messages: session.messages.map((message) => ({
+      ...(message.id !== undefined && { id: message.id }),
       role: message.role,
       content: message.content,
       at: message.at,

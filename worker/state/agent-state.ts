@@ -1,5 +1,5 @@
 import type { Db } from "../db/database";
-import { getAgentState, saveAgentState } from "../db/state-queries";
+import { getAgentState, mergeAgentState, saveAgentState, type DimensionChanges } from "../db/state-queries";
 import { nowTimestamp, toIso } from "../db/timestamps";
 import { defaultUv16d, metrics, parseStoredUv16d, type Uv16d, type Uv16dMetrics } from "./uv16d";
 
@@ -26,6 +26,24 @@ export async function storeAgentState(db: Db, agent: string, uv: Uv16d): Promise
     last_sync: nowTimestamp(),
   });
   return view(agent, uv, row.last_sync);
+}
+
+/**
+ * Changes the given dimensions, keeping the others as stored, atomically (one statement): two
+ * concurrent changes of different dimensions both land.
+ */
+export async function changeAgentState(
+  db: Db,
+  agent: string,
+  changes: Partial<DimensionChanges>,
+): Promise<AgentStateView> {
+  const row = await mergeAgentState(
+    db,
+    agent,
+    { inner: changes.inner ?? {}, outer: changes.outer ?? {} },
+    nowTimestamp(),
+  );
+  return view(agent, parseStoredUv16d(row.uv_16d), row.last_sync);
 }
 
 function view(agent: string, uv: Uv16d, lastSync: string | null): AgentStateView {

@@ -49,14 +49,6 @@ export function metrics(uv: Uv16d): Uv16dMetrics {
   };
 }
 
-/** Overlays a partial update on a full state. */
-export function mergeUv16d(base: Uv16d, patch: { inner?: Partial<InnerOctave>; outer?: Partial<OuterOctave> }): Uv16d {
-  return {
-    inner: { ...base.inner, ...definedOnly(patch.inner) },
-    outer: { ...base.outer, ...definedOnly(patch.outer) },
-  };
-}
-
 /**
  * Reads a stored `uv_16d` column. Another tool may have written it, so anything missing, out of
  * range or unparsable falls back to the default value per dimension instead of failing.
@@ -83,10 +75,6 @@ function storedValue(value: unknown): number {
 
 function octave<K extends string>(keys: readonly K[], value: (key: K) => number): Record<K, number> {
   return Object.fromEntries(keys.map((key) => [key, value(key)])) as Record<K, number>;
-}
-
-function definedOnly<T extends object>(values: T | undefined): Partial<T> {
-  return Object.fromEntries(Object.entries(values ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function mean(values: number[]): number {

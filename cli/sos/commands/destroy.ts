@@ -38,16 +38,18 @@ export async function destroy(argv: string[]): Promise<void> {
     return;
   }
   await runStack(open, ui, "destroy");
-  if (retain) ui.note(keptDatabase(prefix, outputs), "What was kept");
+  if (retain) ui.note(keptDatabase(open.target.stack, prefix, outputs), "What was kept");
   ui.done("Destroyed.");
 }
 
-function keptDatabase(prefix: string, outputs: SosOutputs | undefined): string {
+function keptDatabase(stack: string, prefix: string, outputs: SosOutputs | undefined): string {
   const name = `${prefix}-memory`;
+  const id = outputs?.d1DatabaseId ?? "<its id, shown in the dashboard>";
   return [
-    `D1 database ${name}${outputs ? ` (id ${outputs.d1DatabaseId})` : ""} is still in your account, with every memory.`,
-    "To move its memories into a new deployment: deploy one (`sos init`), then `sos restore --file <backup>`",
-    "with a backup made by `sos backup` before the destroy.",
+    `D1 database ${name} (id ${id}) is still in your account, with every memory.`,
+    `To deploy again on it: \`sos init --stack ${stack} --adopt-database-id ${id}\` (the memories and the`,
+    "migrations it recorded stay as they are). A backup from `sos backup` can also go into any deployment",
+    "with `sos restore`.",
     `To delete it for good: \`npx wrangler d1 delete ${name}\`, or Workers & Pages > D1 in the dashboard.`,
     "Its D1 Time Travel history (7 days on the free plan, 30 on paid) goes with it.",
   ].join("\n");

@@ -35,6 +35,8 @@ ${stackFlagsHelp}
   --openai-base-url <url>    an OpenAI-compatible server instead of OpenAI
   --embedding-provider <p>   ${embeddingProviders.join(", ")}; default: workers-ai
   --retain-data <bool>       keep the memories (D1) on destroy; default: true
+  --adopt-database-id <id>   take over a D1 database kept by an earlier destroy (its memories and
+                             recorded migrations stay as they are)
   --yellow-pages <bool>      opt in to the Yellow Pages listing; default: false
   --telemetry <bool>         opt in to anonymous telemetry; default: false
 
@@ -60,6 +62,7 @@ const options = {
   "openai-base-url": { type: "string" },
   "embedding-provider": { type: "string" },
   "retain-data": { type: "string" },
+  "adopt-database-id": { type: "string" },
   "yellow-pages": { type: "string" },
   telemetry: { type: "string" },
 } as const;
@@ -236,7 +239,7 @@ const oneOf = <T extends string>(flag: string, allowed: readonly T[], value: str
 };
 
 /** The stack's own validation of one setting (stack/config.ts), as a prompt's or a flag's check. */
-function settingCheck(key: "prefix" | "agentName" | "agentId") {
+function settingCheck(key: "prefix" | "agentName" | "agentId" | "adoptDatabaseId") {
   return (value: string): string | undefined => {
     const result = settingsSchema.shape[key].safeParse(value);
     return result.success ? undefined : result.error.issues[0]?.message;
@@ -305,6 +308,7 @@ async function askConfig(ui: Ui, flags: Flags, existing: Record<string, string>,
       prefix,
       agentName,
       agentId: checked("agent-id", settingCheck("agentId"), flags["agent-id"] ?? existing.agentId ?? ""),
+      adoptDatabaseId: checked("adopt-database-id", settingCheck("adoptDatabaseId"), flags["adopt-database-id"] ?? existing.adoptDatabaseId ?? ""),
       llmProvider,
       llmModel: flags["llm-model"] ?? existing.llmModel ?? "",
       openaiBaseUrl,

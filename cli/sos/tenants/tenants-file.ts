@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { z } from "zod";
-import { defaultPrefix, providerKeyNames, settingsSchema } from "../../../stack/config";
+import { defaultPrefix, defaultPrefixProblems, providerKeyNames, settingsSchema } from "../../../stack/config";
 import { checkStackName } from "../stack-options";
 import { SosError } from "../errors";
 
@@ -96,7 +96,9 @@ function resolveTenant(
   for (const variable of variables) {
     if (!env[variable]) problems.push(`${at}: the variable ${variable} is not set`);
   }
-  const prefix = typeof tenant.config.prefix === "string" && tenant.config.prefix ? tenant.config.prefix : defaultPrefix(tenant.stack);
+  const given = typeof tenant.config.prefix === "string" && tenant.config.prefix ? tenant.config.prefix : undefined;
+  if (!given) problems.push(...defaultPrefixProblems(tenant.stack).map((problem) => `${at}.config.prefix: ${problem.replace(/^sos:prefix: /, "")}`));
+  const prefix = given ?? defaultPrefix(tenant.stack);
   return { ...tenant, passphraseEnv: passphraseEnv ?? "", prefix };
 }
 

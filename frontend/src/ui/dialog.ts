@@ -75,3 +75,71 @@ export function confirmDialog(options: ConfirmOptions): Promise<boolean> {
     (typed ?? cancel).focus();
   });
 }
+
+export interface PromptField {
+  id: string;
+  label: string;
+  value?: string;
+  placeholder?: string;
+  /** A choice among these instead of free text. */
+  options?: string[];
+}
+
+/**
+ * A modal form of a few fields (native <dialog>: focus is trapped, Escape cancels). Resolves with
+ * each field's value by id, or undefined when cancelled.
+ */
+export function promptDialog(options: {
+  title: string;
+  fields: PromptField[];
+  confirmLabel: string;
+}): Promise<Record<string, string> | undefined> {
+  return new Promise((resolve) => {
+    const controls = options.fields.map((field) =>
+      field.options
+        ? h(
+            "select",
+            { id: field.id, class: "select" },
+            ...field.options.map((option) => h("option", { value: option }, option)),
+          )
+        : h("input", {
+            id: field.id,
+            class: "input",
+            autocomplete: "off",
+            spellcheck: "false",
+            required: true,
+            ...(field.placeholder && { placeholder: field.placeholder }),
+          }),
+    );
+    options.fields.forEach((field, index) => {
+      if (field.value !== undefined) controls[index]!.value = field.value;
+    });
+    const confirm = h("button", { type: "submit", class: "button primary" }, options.confirmLabel);
+    const cancel = h("button", { type: "button", class: "button" }, "Cancel");
+    const form = h(
+      "form",
+      { method: "dialog", class: "dialog-form" },
+      h("h2", { id: "prompt-title" }, options.title),
+      ...options.fields.map((field, index) =>
+        h("div", { class: "field" }, h("label", { for: field.id }, field.label), controls[index]),
+      ),
+      h("div", { class: "dialog-actions" }, cancel, confirm),
+    );
+    const dialog = h("dialog", { class: "dialog", "aria-labelledby": "prompt-title" }, form);
+    let result: Record<string, string> | undefined;
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      if (!form.reportValidity()) return;
+      result = Object.fromEntries(options.fields.map((field, index) => [field.id, controls[index]!.value]));
+      dialog.close();
+    });
+    cancel.addEventListener("click", () => dialog.close());
+    dialog.addEventListener("close", () => {
+      dialog.remove();
+      resolve(result);
+    });
+    document.body.appendChild(dialog);
+    dialog.showModal();
+    (controls.find((control) => control.tagName === "INPUT") ?? controls[0])?.focus();
+  });
+}

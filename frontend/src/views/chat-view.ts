@@ -1,18 +1,34 @@
-import { ApiError } from "../api";
-import type { ChatDone, Session } from "../api-types";
+import type { ConversationDetail, ConversationMessage } from "../api-types";
 import type { AppContext, View } from "../app";
-import { streamChat } from "../chat-stream";
+import { streamChat, type ChatRequest } from "../chat-stream";
 import { h, icon, replaceChildren } from "../dom";
-import { preferences } from "../preferences";
 import { newSessionId, titleFrom } from "../ui/format";
 import { toast } from "../ui/toast";
-import { ChatMessage } from "./chat-message";
+import { ChatDrawer } from "./chat-drawer";
+import { ChatMessage, statusOf } from "./chat-message";
+import {
+  describeAnswer,
+  describeStored,
+  failureText,
+  interruptedNotice,
+  noticeOf,
+  rememberedChoice,
+} from "./chat-notices";
+import { ModelPicker, type ModelChoice } from "./model-picker";
 import { SessionList } from "./session-list";
 
-/** The conversation: the session list, the messages, and the composer (Enter sends, Shift+Enter breaks the line). */
+/** What a turn asks the worker: a new message, an edited one, or another answer to a stored one. */
+type TurnRequest = { message: string } | { edit: string; message: string } | { reply_to: string };
+
+/**
+ * The conversation: the list, the messages (the path the worker shows, each message with its
+ * versions), the model picker, and the composer (Enter sends, Shift+Enter breaks the line). After
+ * each answer the conversation is read back from the worker, so the screen shows what is stored.
+ */
 export class ChatView implements View {
   readonly element: HTMLElement;
   private readonly sessions: SessionList;
+  private readonly picker: ModelPicker;
   private readonly log = h("div", {
     class: "messages",
     id: "messages",
@@ -29,43 +45,60 @@ export class ChatView implements View {
     "aria-describedby": "composer-hint",
   });
   private readonly sendButton = h("button", { type: "submit", class: "send-button", id: "send" });
-  private readonly providerSelect = h("select", {
-    id: "chat-provider",
-    class: "select compact",
-    "aria-label": "Model provider",
-  });
   private readonly title = h("h1", { class: "chat-title", id: "chat-title" }, "New chat");
-  private readonly drawerToggle = h(
-    "button",
-    {
-      type: "button",
-      class: "icon-button drawer-toggle",
-      "aria-label": "Conversations",
-      "aria-expanded": "false",
-      "aria-controls": "sidebar",
-    },
-    icon("menu"),
-  );
+  private readonly badge = h("span", { class: "chat-badge", id: "chat-badge", hidden: true });
+  private readonly remember = h("input", { type: "checkbox", id: "remember-chat", checked: true });
+  private readonly temporary = h("input", { type: "checkbox", id: "temporary-chat" });
+  private readonly temporaryOption: HTMLElement;
+  private readonly drawer = new ChatDrawer();
+  private readonly main: HTMLElement;
   private messages: ChatMessage[] = [];
+  /** The stored messages behind `messages`, when the conversation was read from the worker. */
+  private stored: ConversationMessage[] = [];
   private sessionId = newSessionId();
+  /** True once the conversation has a stored message (the worker knows it). */
+  private started = false;
   private controller: AbortController | undefined;
   /** False once the reader scrolls up to read earlier messages; true again at the end. */
   private following = true;
 
   constructor(private readonly app: AppContext) {
-    this.sessions = new SessionList(app, {
-      open: (id) => void this.open(id),
-      newChat: () => this.newChat(),
-      deleted: (id) => id === this.sessionId && this.newChat(),
+    this.sessions = new SessionList(
+      app,
+      {
+        open: (id) => void this.open(id),
+        newChat: () => this.newChat(),
+        deleted: (id) => id === this.sessionId && this.newChat(),
+        renamed: (id, title) => id === this.sessionId && (this.title.textContent = title),
+      },
+      this.drawer.closeButton,
+    );
+    this.picker = new ModelPicker((choice) => void this.modelChanged(choice));
+    this.temporaryOption = h(
+      "label",
+      { class: "composer-option", for: "temporary-chat" },
+      this.temporary,
+      "Temporary chat",
+    );
+    this.temporary.addEventListener("change", () => {
+      this.remember.checked = !this.temporary.checked;
+      this.updateOptions();
     });
+    this.remember.addEventListener("change", () => void this.rememberChanged());
     const composer = h(
       "form",
       { class: "composer", "aria-label": "Send a message" },
       h("div", { class: "composer-box" }, this.input, this.sendButton),
       h(
-        "p",
-        { class: "composer-hint", id: "composer-hint" },
-        "Enter to send, Shift+Enter for a new line, Esc to stop.",
+        "div",
+        { class: "composer-options" },
+        h("label", { class: "composer-option", for: "remember-chat" }, this.remember, "Remember this chat"),
+        this.temporaryOption,
+        h(
+          "span",
+          { class: "composer-hint", id: "composer-hint" },
+          "Enter to send, Shift+Enter for a new line, Esc to stop.",
+        ),
       ),
     );
     composer.addEventListener("submit", (event) => {
@@ -90,40 +123,35 @@ export class ChatView implements View {
       else if (this.log.scrollHeight - top - this.log.clientHeight < 80) this.following = true;
       lastTop = top;
     });
-    this.providerSelect.addEventListener("change", () =>
-      preferences.setProvider(this.providerSelect.value || undefined),
-    );
-    this.drawerToggle.addEventListener("click", (event) => {
-      event.stopPropagation();
-      this.toggleDrawer();
-    });
-    const main = h(
+    this.main = h(
       "div",
       { class: "chat-main" },
-      h("div", { class: "chat-header" }, this.drawerToggle, this.title, this.providerSelect),
+      h(
+        "div",
+        { class: "chat-header" },
+        this.drawer.toggle,
+        h("div", { class: "chat-heading" }, this.title, this.badge),
+        this.picker.element,
+      ),
       this.log,
       composer,
     );
-    // On a phone the list is a drawer over the conversation: a tap beside it or Escape closes it.
-    main.addEventListener("click", () => this.element.dataset.drawer === "open" && this.toggleDrawer(false));
     this.element = h(
       "section",
       { class: "view chat-view", id: "view-chat", "aria-labelledby": "chat-title" },
       this.sessions.element,
-      main,
+      this.main,
     );
-    this.element.addEventListener("keydown", (event) => {
-      if (event.key === "Escape" && this.element.dataset.drawer === "open") {
-        this.toggleDrawer(false);
-        this.drawerToggle.focus();
-      }
-    });
+    // On a phone the list is a drawer over the conversation.
+    this.drawer.attach(this.element, this.sessions.element, this.main);
     this.setBusy(false);
     this.renderEmpty();
+    this.updateOptions();
   }
 
   show(): void {
-    this.fillProviders();
+    this.picker.fill(this.app.providers());
+    if (!this.started) this.picker.set(rememberedChoice());
     void this.sessions.refresh();
     if (matchMedia("(min-width: 800px)").matches) this.input.focus();
   }
@@ -133,38 +161,63 @@ export class ChatView implements View {
     this.newChat();
   }
 
+  /** The message box, for the skip link. */
+  focusComposer(): void {
+    this.input.focus();
+  }
+
   newChat(): void {
     this.stop();
     this.sessionId = newSessionId();
     this.messages = [];
+    this.stored = [];
+    this.started = false;
     this.title.textContent = "New chat";
+    this.remember.checked = true;
+    this.temporary.checked = false;
+    this.picker.set(rememberedChoice());
     this.sessions.setActive(undefined);
+    this.updateOptions();
     this.renderEmpty();
-    this.toggleDrawer(false);
+    this.drawer.set(false);
     this.input.focus();
   }
 
   private async open(id: string): Promise<void> {
     this.stop();
-    let session: Session;
+    let detail: ConversationDetail;
     try {
-      session = await this.app.api.request<Session>("GET", `/api/sessions/${encodeURIComponent(id)}`);
+      detail = await this.app.api.request<ConversationDetail>("GET", `/api/conversations/${encodeURIComponent(id)}`);
     } catch (error) {
       toast(`Could not open the conversation: ${(error as Error).message}`, "error");
       return;
     }
     this.sessionId = id;
-    this.messages = session.messages
-      .filter((message) => message.role !== "system")
-      .map((message) => new ChatMessage(message.role as "user" | "assistant", message.content));
-    const first = session.messages.find((message) => message.role === "user");
-    this.title.textContent = first ? titleFrom(first.content) : "Conversation";
+    this.display(detail);
+    this.drawer.set(false);
+    this.log.scrollTop = this.log.scrollHeight;
+  }
+
+  /** Shows a conversation as the worker stored it. */
+  private display(detail: ConversationDetail): void {
+    this.started = detail.messages.length > 0;
+    this.stored = detail.messages;
+    this.title.textContent = detail.title;
+    this.remember.checked = detail.remember && !detail.temporary;
+    this.temporary.checked = detail.temporary;
+    this.picker.set(detail.provider && detail.model ? { provider: detail.provider, model: detail.model } : undefined);
+    this.messages = detail.messages.map((message) => {
+      const view = new ChatMessage(message.role, message.content, statusOf(message.status), message.id);
+      const notice = noticeOf(message);
+      if (notice !== undefined || view.state !== "done") view.setStatus(view.state, notice);
+      if (message.role === "assistant") view.setMeta(describeStored(message));
+      return view;
+    });
     replaceChildren(this.log, ...this.messages.map((message) => message.element));
     if (!this.messages.length) this.renderEmpty();
+    this.updateOptions();
     this.updateActions();
-    this.sessions.setActive(id);
-    this.toggleDrawer(false);
-    this.log.scrollTop = this.log.scrollHeight;
+    this.sessions.setActive(detail.temporary ? undefined : detail.id);
   }
 
   private submit(): void {
@@ -172,47 +225,53 @@ export class ChatView implements View {
     if (!message) return;
     this.input.value = "";
     this.autosize();
-    void this.send(message);
+    void this.turn({ message });
   }
 
-  private retry(): void {
+  /**
+   * One exchange. The screen first shows what the worker will store: a new message after the
+   * last one, an edited one in place of the old version (what followed it leaves the screen, and
+   * stays on its branch), or a new answer to a question (what followed that answer leaves too).
+   */
+  private async turn(request: TurnRequest, at?: number): Promise<void> {
     if (this.controller) return;
-    const lastUser = [...this.messages].reverse().find((message) => message.role === "user");
-    if (!lastUser) return;
-    const last = this.messages[this.messages.length - 1];
-    if (last?.role === "assistant") {
-      last.element.remove();
-      this.messages.pop();
+    if (at !== undefined) {
+      const keep = "reply_to" in request ? at + 1 : at;
+      for (const message of this.messages.splice(keep)) message.element.remove();
+      this.stored = this.stored.slice(0, keep);
     }
-    void this.send(lastUser.text, { resend: true });
-  }
-
-  private async send(message: string, options: { resend?: boolean } = {}): Promise<void> {
-    if (!this.messages.length) {
-      this.log.replaceChildren();
-      this.title.textContent = titleFrom(message);
-    }
-    if (!options.resend) this.add(new ChatMessage("user", message));
+    if (!this.messages.length) this.log.replaceChildren();
+    const question = "message" in request ? this.add(new ChatMessage("user", request.message)) : undefined;
+    if (!this.started && "message" in request) this.title.textContent = titleFrom(request.message);
     const answer = this.add(new ChatMessage("assistant", "", "streaming"));
-    this.sessions.rememberTitle(this.sessionId, message);
     const controller = new AbortController();
     this.controller = controller;
     this.setBusy(true);
+    this.updateActions();
+    const first = !this.started;
+    this.started = true;
+    this.updateOptions();
+    let settled = false;
     try {
-      await streamChat(
-        this.app.api,
-        { message, session_id: this.sessionId, ...this.modelChoice() },
-        controller.signal,
-        {
-          token: (text) => this.keepPinned(() => answer.append(text)),
-          done: (result) =>
-            this.keepPinned(() => {
-              answer.setStatus("done");
-              answer.setMeta(describeAnswer(result));
-            }),
-          error: (failure) => this.keepPinned(() => answer.setStatus("error", failure.message)),
+      await streamChat(this.app.api, this.requestOf(request, first), controller.signal, {
+        start: (ids) => {
+          question?.setId(ids.user_message_id);
+          answer.setId(ids.message_id);
         },
-      );
+        token: (text) => this.keepPinned(() => answer.append(text)),
+        done: (result) =>
+          this.keepPinned(() => {
+            settled = true;
+            answer.setStatus("done");
+            answer.setMeta(describeAnswer(result));
+          }),
+        error: (failure) =>
+          this.keepPinned(() => {
+            settled = true;
+            if (failure.partial) answer.setStatus("interrupted", interruptedNotice(failure.message));
+            else answer.setStatus("error", failure.message);
+          }),
+      });
     } catch (error) {
       if (controller.signal.aborted) answer.setStatus("stopped", "Stopped.");
       else answer.setStatus("error", failureText(error));
@@ -225,7 +284,59 @@ export class ChatView implements View {
           this.updateActions();
         });
       }
-      void this.sessions.refresh().then(() => this.sessions.setActive(this.sessionId));
+    }
+    // The worker has written the answer's end: read the conversation back (ids, versions, statuses).
+    // A stopped answer is written as the worker notices the client left; the screen keeps it meanwhile.
+    if (settled && !this.controller) await this.reload();
+    void this.sessions
+      .refresh()
+      .then(() => this.sessions.setActive(this.temporary.checked ? undefined : this.sessionId));
+    if (first) setTimeout(() => void this.sessions.refresh(), 4000);
+  }
+
+  private requestOf(request: TurnRequest, first: boolean): ChatRequest {
+    const model = this.picker.value;
+    return {
+      ...request,
+      session_id: this.sessionId,
+      ...(model && { provider: model.provider, model: model.model }),
+      ...(first && { temporary: this.temporary.checked, remember: this.remember.checked && !this.temporary.checked }),
+    };
+  }
+
+  private async reload(): Promise<void> {
+    const id = this.sessionId;
+    try {
+      const detail = await this.app.api.request<ConversationDetail>(
+        "GET",
+        `/api/conversations/${encodeURIComponent(id)}`,
+      );
+      if (id !== this.sessionId || this.controller) return;
+      this.keepPinned(() => this.display(detail));
+    } catch {
+      // The screen keeps what it showed; the next open reads it again.
+    }
+  }
+
+  /** Another version of a message: the path through it, down its newest replies. */
+  private async showVersion(message: ConversationMessage, offset: -1 | 1): Promise<void> {
+    const target = message.versions.ids[message.versions.index - 1 + offset];
+    if (!target || this.controller) return;
+    try {
+      const detail = await this.app.api.request<ConversationDetail>(
+        "PATCH",
+        `/api/conversations/${encodeURIComponent(this.sessionId)}`,
+        { branch: target },
+      );
+      this.display(detail);
+      this.messages
+        .find((item) => item.id === target)
+        ?.element.querySelector<HTMLButtonElement>(
+          `.versions button[aria-label="${offset < 0 ? "Previous" : "Next"} version"]`,
+        )
+        ?.focus();
+    } catch (error) {
+      toast(`Could not show that version: ${(error as Error).message}`, "error");
     }
   }
 
@@ -235,23 +346,26 @@ export class ChatView implements View {
     this.setBusy(false);
   }
 
-  /** The provider and model picked in Settings, when the worker still has that provider. */
-  private modelChoice(): { provider?: string; model?: string } {
-    const provider = preferences.provider();
-    const usable = provider && this.app.providers().some((item) => item.name === provider && item.configured);
-    const model = preferences.model();
-    return { ...(usable ? { provider } : {}), ...(model ? { model } : {}) };
+  private async modelChanged(choice: ModelChoice): Promise<void> {
+    if (!this.started || this.temporary.checked) return;
+    await this.patch({ provider: choice.provider, model: choice.model });
   }
 
-  private fillProviders(): void {
-    const configured = this.app.providers().filter((provider) => provider.configured);
-    const chosen = preferences.provider();
-    replaceChildren(
-      this.providerSelect,
-      h("option", { value: "" }, configured.length ? `Default (${configured[0]!.name})` : "Default"),
-      ...configured.map((provider) => h("option", { value: provider.name }, provider.name)),
-    );
-    this.providerSelect.value = configured.some((provider) => provider.name === chosen) ? chosen! : "";
+  private async rememberChanged(): Promise<void> {
+    if (!this.started) return;
+    if (await this.patch({ remember: this.remember.checked })) {
+      toast(this.remember.checked ? "This chat will be remembered" : "Nothing more of this chat will be remembered");
+    }
+  }
+
+  private async patch(changes: Record<string, unknown>): Promise<boolean> {
+    try {
+      await this.app.api.request("PATCH", `/api/conversations/${encodeURIComponent(this.sessionId)}`, changes);
+      return true;
+    } catch (error) {
+      toast(`Could not change the conversation: ${(error as Error).message}`, "error");
+      return false;
+    }
   }
 
   private add(message: ChatMessage): ChatMessage {
@@ -262,14 +376,35 @@ export class ChatView implements View {
     return message;
   }
 
-  /** Copy on every answer; retry on the last message (an unanswered one of a reopened conversation too). */
+  /**
+   * Copy on every message; regenerate (or retry) on every answer, edit on every question, and the
+   * versions of each where there are several. Nothing that starts a turn while one runs.
+   */
   private updateActions(): void {
-    const last = this.messages[this.messages.length - 1];
-    for (const message of this.messages) {
-      if (message.role === "assistant" || message === last) {
-        message.setActions(message === last && !this.controller ? { retry: () => this.retry() } : {});
-      }
-    }
+    const idle = !this.controller;
+    this.messages.forEach((message, index) => {
+      const stored = this.stored[index]?.id === message.id ? this.stored[index] : undefined;
+      const question = message.role === "user" ? message : this.messages[index - 1];
+      message.setActions({
+        ...(idle &&
+          message.role === "assistant" &&
+          question?.id && { regenerate: () => void this.turn({ reply_to: question.id! }, index - 1) }),
+        ...(idle &&
+          message.role === "user" &&
+          message.id && { edit: (text: string) => void this.turn({ edit: message.id!, message: text }, index) }),
+        ...(idle &&
+          stored && { versions: { ...stored.versions, show: (offset) => void this.showVersion(stored, offset) } }),
+      });
+    });
+  }
+
+  private updateOptions(): void {
+    // Temporary is chosen before the first message; remembering can change at any time.
+    this.temporaryOption.hidden = this.started;
+    this.remember.disabled = this.temporary.checked;
+    this.badge.hidden = !this.temporary.checked;
+    this.badge.textContent = this.temporary.checked ? "Temporary: not saved, nothing remembered" : "";
+    this.element.dataset.temporary = String(this.temporary.checked);
   }
 
   private setBusy(busy: boolean): void {
@@ -291,7 +426,8 @@ export class ChatView implements View {
         h(
           "p",
           { class: "muted" },
-          "Each exchange is remembered as a memory in your own Cloudflare account. Browse them under Memories.",
+          "Conversations are kept in your own Cloudflare account until you delete them, and each exchange is " +
+            "remembered as a memory unless you turn that off. Browse them under Memories.",
         ),
       ),
     );
@@ -307,25 +443,4 @@ export class ChatView implements View {
     this.input.style.height = "auto";
     this.input.style.height = `${Math.min(this.input.scrollHeight, 240)}px`;
   }
-
-  private toggleDrawer(open = this.element.dataset.drawer !== "open"): void {
-    this.element.dataset.drawer = open ? "open" : "closed";
-    this.drawerToggle.setAttribute("aria-expanded", String(open));
-  }
-}
-
-function describeAnswer(result: ChatDone): string {
-  const parts = [[result.provider, result.model].filter(Boolean).join(" · ")];
-  if (result.usage.output_tokens) parts.push(`${result.usage.output_tokens} tokens`);
-  if (result.memories.length)
-    parts.push(`${result.memories.length} ${result.memories.length === 1 ? "memory" : "memories"} recalled`);
-  return parts.filter(Boolean).join(" · ");
-}
-
-/** What a failed request means for the person reading the chat. */
-function failureText(error: unknown): string {
-  if (!(error instanceof ApiError)) return `Something went wrong: ${(error as Error).message}`;
-  if (error.kind === "unauthorized") return "The worker refused the agent key (401). Enter the right key to continue.";
-  // The worker's own words: "No model provider is configured. ...", "The model provider failed: ...".
-  return error.message;
 }

@@ -5,6 +5,12 @@ import { confirmDialog } from "../ui/dialog";
 import { dateTime, unit } from "../ui/format";
 import { toast } from "../ui/toast";
 
+/** A chat exchange as stored ("User: …\n<agent>: …"): the person's words, and the reply. */
+function transcriptOf(text: string): { user: string; reply: string } | undefined {
+  const match = /^User: ([\s\S]*?)\n[^\n:]{1,64}: ([\s\S]*)$/.exec(text);
+  return match ? { user: match[1]!.trim(), reply: match[2]!.trim() } : undefined;
+}
+
 /**
  * One engram in the list: its text (always as text: a memory is data, never markup), when and how
  * important; opened, it is read again from the worker and shows every field; it can be edited
@@ -31,21 +37,46 @@ export class MemoryCard {
     const toggle = this.button(open ? "Close" : "Open", () => void (open ? this.setMode("summary") : this.read()), {
       "aria-expanded": String(open),
     });
+    const memory = this.memory;
+    const transcript = transcriptOf(memory.text);
+    // What the memory holds first: its facts (the model's enrichment), else its own words.
+    const facts = memory.epistemic_truths.length
+      ? h("ul", { class: "memory-facts" }, ...memory.epistemic_truths.map((truth) => h("li", {}, truth)))
+      : transcript
+        ? h("p", { class: "memory-headline" }, transcript.user)
+        : undefined;
+    const text = h(
+      "p",
+      { class: open || !facts ? "memory-text" : "memory-text clamped", id: `memory-text-${memory.id}` },
+      memory.text,
+    );
     replaceChildren(
       this.element,
-      h(
-        "p",
-        { class: open ? "memory-text" : "memory-text clamped", id: `memory-text-${this.memory.id}` },
-        this.memory.text,
-      ),
+      facts,
+      memory.core_concepts.length
+        ? h(
+            "ul",
+            { class: "memory-concepts", "aria-label": "Concepts" },
+            ...memory.core_concepts.slice(0, 8).map((concept) => h("li", { class: "chip" }, concept)),
+          )
+        : undefined,
+      // The transcript folded behind its facts; shown as it is when it is all there is.
+      facts
+        ? h(
+            "details",
+            { class: "memory-transcript", ...(open && { open: true }) },
+            h("summary", {}, transcript ? "The conversation it came from" : "Full text"),
+            text,
+          )
+        : text,
       open ? this.details() : undefined,
       h(
         "div",
         { class: "memory-meta" },
-        h("span", {}, dateTime(this.memory.created_at)),
-        h("span", {}, `importance ${unit(this.memory.importance, 2)}`),
+        h("span", {}, dateTime(memory.created_at)),
+        h("span", {}, `importance ${unit(memory.importance, 2)}`),
+        memory.affective_vibe ? h("span", {}, memory.affective_vibe) : undefined,
         this.score === undefined ? undefined : h("span", {}, `score ${this.score.toFixed(2)}`),
-        ...this.memory.core_concepts.slice(0, 6).map((concept) => h("span", { class: "chip" }, concept)),
       ),
       h(
         "div",

@@ -1,5 +1,5 @@
 import type { AppContext, View } from "../app";
-import type { EraseBody, MemoryPage, SearchBody } from "../api-types";
+import type { EraseBody, MemoryPage, MemoryView as Memory, SearchBody } from "../api-types";
 import { h, icon, replaceChildren } from "../dom";
 import { confirmDialog } from "../ui/dialog";
 import { toast } from "../ui/toast";
@@ -8,7 +8,10 @@ import { MemoryCard } from "./memory-card";
 /** The DELETE /api/data confirmation, verbatim (the worker refuses anything else). */
 const eraseConfirmation = "erase everything";
 
-/** The agent's long-term memory: newest first with paging, full-text search, export and erase. */
+/**
+ * The agent's long-term memory: newest first with paging and its true count, full-text search, a
+ * memory added by hand, export; erasing everything stands apart, as the dangerous action it is.
+ */
 export class MemoryView implements View {
   readonly element: HTMLElement;
   private readonly search = h("input", {
@@ -36,7 +39,19 @@ export class MemoryView implements View {
   /** Bumped by each new listing or search; an answer to an older one is dropped, not appended twice. */
   private generation = 0;
   private loaded = false;
+  /** Cards shown, and how many memories the agent holds (from the worker). */
   private count = 0;
+  private total: number | undefined;
+  private readonly addForm: HTMLFormElement;
+  private readonly addText = h("textarea", {
+    id: "memory-add-text",
+    class: "input",
+    rows: 3,
+    required: true,
+    maxlength: 32000,
+    placeholder: "Something your agent should remember, in your words",
+  });
+  private readonly addConcepts = h("input", { id: "memory-add-concepts", class: "input", autocomplete: "off" });
 
   constructor(private readonly app: AppContext) {
     const searchForm = h(
@@ -70,11 +85,48 @@ export class MemoryView implements View {
     exportButton.addEventListener("click", () => void this.exportAll(exportButton));
     const eraseButton = h(
       "button",
-      { type: "button", class: "button danger-text", id: "erase-data" },
+      { type: "button", class: "button danger", id: "erase-data" },
       icon("trash"),
       "Erase everything",
     );
     eraseButton.addEventListener("click", () => void this.eraseAll());
+    const addButton = h(
+      "button",
+      {
+        type: "button",
+        class: "button primary",
+        id: "memory-add",
+        "aria-expanded": "false",
+        "aria-controls": "memory-add-form",
+      },
+      icon("plus"),
+      "Add a memory",
+    );
+    this.addForm = h(
+      "form",
+      { class: "card memory-add", id: "memory-add-form", "aria-labelledby": "memory-add-title", hidden: true },
+      h("h2", { id: "memory-add-title" }, "Add a memory"),
+      h("div", { class: "field" }, h("label", { for: "memory-add-text" }, "Memory"), this.addText),
+      h(
+        "div",
+        { class: "field" },
+        h("label", { for: "memory-add-concepts" }, "Concepts (optional)"),
+        this.addConcepts,
+        h("p", { class: "hint", id: "memory-add-hint" }, "Comma-separated. Left empty, the model finds them."),
+      ),
+      h(
+        "div",
+        { class: "form-actions" },
+        h("button", { type: "button", class: "button", onclick: () => this.toggleAdd(addButton, false) }, "Cancel"),
+        h("button", { type: "submit", class: "button primary" }, "Save memory"),
+      ),
+    );
+    this.addConcepts.setAttribute("aria-describedby", "memory-add-hint");
+    addButton.addEventListener("click", () => this.toggleAdd(addButton, this.addForm.hidden !== false));
+    this.addForm.addEventListener("submit", (event) => {
+      event.preventDefault();
+      void this.addMemory(addButton);
+    });
     this.element = h(
       "section",
       { class: "view page memory-view", id: "view-memories", "aria-labelledby": "memories-title", hidden: true },
@@ -87,12 +139,25 @@ export class MemoryView implements View {
           h("h1", { id: "memories-title" }, "Memories"),
           h("p", { class: "muted" }, "What your agent remembers, stored in your D1 database."),
         ),
-        h("div", { class: "page-actions" }, exportButton, eraseButton),
+        h("div", { class: "page-actions" }, addButton, exportButton),
       ),
+      this.addForm,
       searchForm,
       this.status,
       this.list,
       this.more,
+      h(
+        "section",
+        { class: "card danger-zone", "aria-labelledby": "danger-title" },
+        h("h2", { id: "danger-title" }, "Erase everything"),
+        h(
+          "p",
+          { class: "muted" },
+          "Deletes every memory, the agent's state, all conversations and contact messages from your account, " +
+            "for good. Export first if you may want them back.",
+        ),
+        eraseButton,
+      ),
     );
   }
 
@@ -113,6 +178,7 @@ export class MemoryView implements View {
     this.clear.hidden = true;
     this.cursor = null;
     this.count = 0;
+    this.total = undefined;
     this.list.replaceChildren();
     await this.loadMore(++this.generation);
   }
@@ -124,10 +190,9 @@ export class MemoryView implements View {
       const page = await this.app.api.request<MemoryPage>("GET", `/api/memories${query}`);
       if (generation !== this.generation) return;
       this.cursor = page.next_cursor;
+      if (page.total !== undefined) this.total = page.total;
       this.addCards(page.memories.map((memory) => new MemoryCard(this.app, memory, () => this.removed())));
-      this.status.textContent = this.count
-        ? `${this.count}${this.cursor ? "+" : ""} ${this.count === 1 ? "memory" : "memories"}, newest first.`
-        : "No memories yet. Every chat exchange is stored as one.";
+      this.describeList();
     } catch (error) {
       this.loaded = false;
       this.status.textContent = `Memories could not be loaded: ${(error as Error).message}`;
@@ -162,7 +227,56 @@ export class MemoryView implements View {
 
   private removed(): void {
     this.count--;
-    if (!this.list.children.length) this.status.textContent = "No memories left here.";
+    if (this.total !== undefined) this.total = Math.max(0, this.total - 1);
+    if (this.clear.hidden) this.describeList();
+    else if (!this.list.children.length) this.status.textContent = "No memory left among the results.";
+  }
+
+  /** "12 memories, newest first." with the agent's true count, however many pages are shown. */
+  private describeList(): void {
+    const total = this.total ?? this.count;
+    this.status.textContent = total
+      ? `${total} ${total === 1 ? "memory" : "memories"}, newest first.`
+      : "No memories yet. Every chat exchange is stored as one, unless the chat is not to be remembered.";
+  }
+
+  private toggleAdd(button: HTMLButtonElement, open: boolean): void {
+    this.addForm.hidden = !open;
+    button.setAttribute("aria-expanded", String(open));
+    if (open) this.addText.focus();
+    else button.focus();
+  }
+
+  /** POST /api/memories: the text, and the concepts when given (else the model's enrichment finds them). */
+  private async addMemory(button: HTMLButtonElement): Promise<void> {
+    const text = this.addText.value.trim();
+    if (!text) return this.addText.focus();
+    const concepts = this.addConcepts.value
+      .split(",")
+      .map((concept) => concept.trim())
+      .filter(Boolean);
+    try {
+      const response = await this.app.api.send("POST", "/api/memories", {
+        text,
+        ...(concepts.length && { core_concepts: concepts }),
+      });
+      const merged = response.status === 200;
+      const memory = (await response.json()) as Memory;
+      this.list.querySelector(`[data-id="${CSS.escape(memory.id)}"]`)?.remove();
+      if (!merged) {
+        this.count++;
+        if (this.total !== undefined) this.total++;
+      }
+      const card = new MemoryCard(this.app, memory, () => this.removed());
+      this.list.prepend(card.element);
+      this.describeList();
+      this.addText.value = "";
+      this.addConcepts.value = "";
+      this.toggleAdd(button, false);
+      toast(merged ? "Merged into a memory that said the same" : "Memory saved");
+    } catch (error) {
+      toast(`Could not save the memory: ${(error as Error).message}`, "error");
+    }
   }
 
   /** GET /api/export needs the key, so it is fetched and handed to the browser as a file. */

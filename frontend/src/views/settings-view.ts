@@ -1,45 +1,15 @@
 import type { AppContext, View } from "../app";
 import { h, replaceChildren } from "../dom";
 import { preferences, type Theme } from "../preferences";
-import { toast } from "../ui/toast";
 import { keyForm } from "./key-form";
 
 /** The agent key, the model the chat asks for, the theme, and what the worker reports about itself. */
 export class SettingsView implements View {
   readonly element: HTMLElement;
   private readonly keySection = h("div", { class: "key-slot" });
-  private readonly provider = h("select", { id: "settings-provider", class: "select" });
-  private readonly model = h("input", {
-    id: "settings-model",
-    class: "input mono",
-    autocomplete: "off",
-    spellcheck: "false",
-  });
   private readonly worker = h("dl", { class: "worker-info", id: "worker-info" });
 
   constructor(private readonly app: AppContext) {
-    const modelForm = h(
-      "form",
-      { class: "stack-form" },
-      h("div", { class: "field" }, h("label", { for: "settings-provider" }, "Provider"), this.provider),
-      h(
-        "div",
-        { class: "field" },
-        h("label", { for: "settings-model" }, "Model"),
-        this.model,
-        h("p", { class: "hint", id: "model-hint" }, "Empty: the provider's default model."),
-      ),
-      h("div", { class: "form-actions" }, h("button", { type: "submit", class: "button primary" }, "Save model")),
-    );
-    this.model.setAttribute("aria-describedby", "model-hint");
-    modelForm.addEventListener("submit", (event) => {
-      event.preventDefault();
-      preferences.setProvider(this.provider.value || undefined);
-      preferences.setModel(this.model.value || undefined);
-      toast("Model saved");
-    });
-    this.provider.addEventListener("change", () => this.updateModelHint());
-
     const forget = h("button", { type: "button", class: "button danger-text", id: "forget-key" }, "Forget key");
     forget.addEventListener("click", () => void this.app.setKey(undefined));
 
@@ -69,7 +39,12 @@ export class SettingsView implements View {
           "section",
           { class: "card", "aria-labelledby": "model-title" },
           h("h2", { id: "model-title" }, "Model"),
-          modelForm,
+          h(
+            "p",
+            { class: "muted small" },
+            "Pick the model in the chat's header: each conversation keeps the one it was last answered with, " +
+              "and a new chat starts with the one you picked last. Models you type there are kept in this browser.",
+          ),
         ),
         h(
           "section",
@@ -90,15 +65,6 @@ export class SettingsView implements View {
   show(): void {
     replaceChildren(this.keySection, keyForm(this.app, { id: "settings-key" }));
     const configured = this.app.providers().filter((provider) => provider.configured);
-    replaceChildren(
-      this.provider,
-      h("option", { value: "" }, "Worker default"),
-      ...configured.map((provider) => h("option", { value: provider.name }, provider.name)),
-    );
-    const chosen = preferences.provider();
-    this.provider.value = configured.some((provider) => provider.name === chosen) ? chosen! : "";
-    this.model.value = preferences.model() ?? "";
-    this.updateModelHint();
     const health = this.app.health();
     const row = (label: string, value: string) => [h("dt", {}, label), h("dd", {}, value)];
     replaceChildren(
@@ -113,12 +79,6 @@ export class SettingsView implements View {
 
   reset(): void {
     this.keySection.replaceChildren();
-  }
-
-  private updateModelHint(): void {
-    const configured = this.app.providers().filter((provider) => provider.configured);
-    const provider = configured.find((item) => item.name === this.provider.value) ?? configured[0];
-    this.model.placeholder = provider?.defaultModel ?? "";
   }
 
   private themeOption(theme: Theme): HTMLLabelElement {

@@ -164,6 +164,8 @@ export class StateView implements View {
         "label",
         { for: id },
         h("span", { class: `symbol ${d.octave}` }, d.octave === "outer" ? `${d.symbol}t` : d.symbol),
+        // A space, so the label reads "μ cognition", not "μcognition", to a screen reader as on screen.
+        " ",
         h("span", {}, d.name),
       ),
       input,

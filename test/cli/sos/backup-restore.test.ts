@@ -116,4 +116,20 @@ describe("sos status, backup and restore", () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("is not an SOS backup");
   });
+
+  it("destroy keeps the memories and says how to deploy again on them", async () => {
+    const database = JSON.parse(readFileSync(path.join(box.dir, "plan-a.json"), "utf8")).outputs.d1DatabaseId;
+    const refused = await sos(["destroy", "--stack", "a"], "a");
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("Pass --yes to confirm");
+    const run = await sos(["destroy", "--stack", "a", "--yes"], "a");
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain("keep in your account, remove from the stack: D1 database (memories)");
+    expect(run.stdout).toContain("delete Worker (the runtime)");
+    expect(run.stdout).toContain(`D1 database sos-a-memory (id ${database}) is still in your account, with every memory.`);
+    expect(run.stdout).toContain(`sos init --stack a --adopt-database-id ${database}`);
+    const status = await sos(["status", "--stack", "a"], "a");
+    expect(status.code).toBe(1);
+    expect(status.stderr).toContain("has no workerUrl output: it has not been deployed yet");
+  });
 });

@@ -88,8 +88,8 @@ describe("sos init, scripted", () => {
     expect(stackFile).not.toContain(token);
     expect(stackFile).not.toContain(openaiKey);
     // 4. the preview names resources, migrations and the app's files
-    expect(run.stdout).toContain("create D1 database (memories) (sos-main-memory)");
-    expect(run.stdout).toContain("create Worker (the runtime) (sos-main-worker)");
+    expect(run.stdout).toContain("create D1 database (memories) (sos-memory)");
+    expect(run.stdout).toContain("create Worker (the runtime) (sos-worker)");
     expect(run.stdout).toContain(`Migrations to apply: ${migrations.join(", ")}`);
     expect(run.stdout).toMatch(/Chat app files: \d+ in the build; \d+ to upload new/);
     // 5. deployed: every resource in state
@@ -162,7 +162,7 @@ describe("sos init, scripted", () => {
     const failing: Plan = {
       ...plan,
       resources: plan.resources.map((resource) =>
-        resource.name === "sos-main-worker"
+        resource.name === "sos-worker"
           ? {
               ...resource,
               fail: {

@@ -86,7 +86,8 @@ describe("sos tenants", () => {
     );
     const run = await runTenants(["up", "--file", bad]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain("has 6 problems; nothing was run");
+    expect(run.stderr).toContain("has 8 problems; nothing was run");
+    expect(run.stderr).toContain("tenants.0 (Tenant_A).config.prefix: is required: the stack name 'Tenant_A' does not make a prefix");
     expect(run.stderr).toMatch(/backend: file:\/\/.* is a folder on this CI runner, which starts empty/);
     expect(run.stderr).toContain("tenants.0 (Tenant_A).config.llmProvider:");
     expect(run.stderr).toContain("tenants.0 (Tenant_A).passphraseEnv: required");

@@ -10,11 +10,12 @@ function document(engrams: number, textBytes = 10): ExportDocument {
     format: "sos-export/1",
     exported_at: "2026-12-04T00:00:00.000Z",
     agent_id: "a",
-    counts: { engrams, agent_state: 1, sessions: 0, contacts: 0 },
+    counts: { engrams, agent_state: 1, sessions: 0, contacts: 0, conversations: 0 },
     engrams: Array.from({ length: engrams }, (_, index) => ({ id: `e${index}`, text: "x".repeat(textBytes) })),
     agent_state: [{ agent: "a" }],
     sessions: [],
     contacts: [],
+    conversations: [],
   };
 }
 
@@ -25,6 +26,9 @@ describe("restore batches", () => {
     expect(batches[0]!.agent_state).toHaveLength(1);
     const ids = batches.flatMap((batch) => (batch.engrams ?? []).map((engram) => (engram as { id: string }).id));
     expect(ids).toEqual(Array.from({ length: 600 }, (_, index) => `e${index}`));
+    const talk = { ...document(0), conversations: Array.from({ length: 4 }, (_, index) => ({ id: `c${index}`, messages: new Array(250).fill({}) })) };
+    // 600 messages per request at most: two conversations of 250 each, then the next two.
+    expect(importBatches(talk, 1_000_000).map((batch) => batch.conversations?.length ?? 0)).toEqual([2, 2]);
     const small = importBatches(document(10, 1000), 3500);
     expect(small.every((batch) => JSON.stringify(batch).length < 3500 + 200)).toBe(true);
     expect(small.flatMap((batch) => batch.engrams ?? [])).toHaveLength(10);

@@ -12,6 +12,8 @@ export type Behaviour =
   | { kind: "fail"; status: number; message?: string; retryAfterSeconds?: number }
   | { kind: "hang" }
   | { kind: "stall"; chunks: string[] }
+  | { kind: "cut"; chunks: string[] }
+  | { kind: "drop"; chunks: string[] }
   | { kind: "embed"; vectors: number[][] };
 
 /**
@@ -37,6 +39,19 @@ export function hang(): Behaviour {
 /** Streams `chunks` as a streamed reply would begin, then sends nothing more until the client disconnects. */
 export function stall(chunks: string[]): Behaviour {
   return { kind: "stall", chunks };
+}
+
+/**
+ * Streams `chunks` as a streamed reply would begin, then ends the response cleanly: no finish reason,
+ * no final event, no `[DONE]` (a model server that closed its side mid-answer).
+ */
+export function cut(chunks: string[]): Behaviour {
+  return { kind: "cut", chunks };
+}
+
+/** Streams `chunks`, then resets the connection (a network failure mid-answer). */
+export function drop(chunks: string[]): Behaviour {
+  return { kind: "drop", chunks };
 }
 
 /**

@@ -159,6 +159,10 @@ export async function startFakeVendorServer<G extends GenerateCall, E extends Em
       case "stall":
         if (call.kind !== "generate" || !call.stream) return mismatch(exchange, behaviour, call);
         return stream(exchange, wire.streamFrames(call, behaviour.chunks, null, exchange.context), false);
+      case "cut":
+      case "drop":
+        if (call.kind !== "generate" || !call.stream) return mismatch(exchange, behaviour, call);
+        return stream(exchange, wire.streamFrames(call, behaviour.chunks, null, exchange.context), behaviour.kind);
     }
   }
 
@@ -200,8 +204,12 @@ export async function startFakeVendorServer<G extends GenerateCall, E extends Em
     exchange.res.end(text);
   }
 
-  /** Writes each frame in its own turn of the event loop, so the client sees them arrive one by one. */
-  async function stream(exchange: Exchange, frames: string[], complete: boolean): Promise<void> {
+  /**
+   * Writes each frame in its own turn of the event loop, so the client sees them arrive one by one;
+   * then ends the response (`true`, or `"cut"`: the same clean end without the frames that finish a
+   * reply), resets the connection (`"drop"`), or keeps it open until the client leaves (`false`).
+   */
+  async function stream(exchange: Exchange, frames: string[], complete: boolean | "cut" | "drop"): Promise<void> {
     const { res } = exchange;
     res.writeHead(200, {
       ...exchange.headers,
@@ -214,7 +222,11 @@ export async function startFakeVendorServer<G extends GenerateCall, E extends Em
       res.write(frame);
       await new Promise((resolve) => setImmediate(resolve));
     }
-    if (complete) res.end();
+    if (complete === "drop") {
+      // Give the client a moment to read what was written, then reset rather than close.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      res.socket?.resetAndDestroy();
+    } else if (complete) res.end();
     else await exchange.settled;
   }
 
