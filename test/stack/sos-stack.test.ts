@@ -201,6 +201,7 @@ describe("SosStack resources", () => {
       CONTACT_CALLER_LIMIT: "plain_text",
       CONTACT_HOURLY_CAP: "plain_text",
       CONTACT_RETENTION_DAYS: "plain_text",
+      CONVERSATION_TITLES: "plain_text",
       DB: "d1",
       EMBEDDING_PROVIDER: "plain_text",
       LLM_PROVIDER: "plain_text",
@@ -216,6 +217,9 @@ describe("SosStack resources", () => {
     expect(byName.SESSION_TTL_SECONDS!.text).toBe("86400");
     expect(byName.ALLOWED_ORIGINS!.text).toBe("https://sos-dev-chat.pages.dev");
     expect(byName.TELEMETRY!.text).toBe("false");
+    expect(byName.CONVERSATION_TITLES!.text).toBe("model");
+    // Kept until the user deletes them unless a retention is set.
+    expect(byName.CONVERSATION_RETENTION_DAYS).toBeUndefined();
   });
 
   it("binds provider keys and model settings when configured", async () => {
@@ -229,6 +233,8 @@ describe("SosStack resources", () => {
         "sos:anthropicApiKey": anthropicKey,
         "sos:allowedOrigins": "https://chat.example.com",
         "sos:prefix": "tenant-a",
+        "sos:conversationRetentionDays": "30",
+        "sos:conversationTitles": "message",
       },
       "keys",
     );
@@ -237,6 +243,8 @@ describe("SosStack resources", () => {
     expect(byName.OPENAI_API_KEY).toMatchObject({ type: "secret_text", text: openaiKey });
     expect(byName.GEMINI_API_KEY).toBeUndefined();
     expect(byName.GROQ_API_KEY).toBeUndefined();
+    expect(byName.CONVERSATION_RETENTION_DAYS).toMatchObject({ type: "plain_text", text: "30" });
+    expect(byName.CONVERSATION_TITLES).toMatchObject({ type: "plain_text", text: "message" });
     expect(byName.LLM_MODEL!.text).toBe("claude-sonnet-4-5");
     expect(byName.LLM_FALLBACK!.text).toBe("openai,workers-ai");
     expect(byName.ALLOWED_ORIGINS!.text).toBe("https://tenant-a-chat.pages.dev,https://chat.example.com");
