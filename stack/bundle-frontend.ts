@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { buildSync } from "esbuild";
+import { buildSync, type Metafile } from "esbuild";
 import { projectRoot } from "./paths";
 
 /** What the app reads from `config.json` at start. */
@@ -14,10 +14,12 @@ const copiedFiles = ["favicon.svg"] as const;
 
 /**
  * Builds the chat app into `outDir`, replacing what was there: `index.html`, `app.js`, `app.css`,
- * `favicon.svg`, `config.json` and `_headers` (the app's response headers, which Pages and the local
- * run's Workers Assets both read). Minified, without source maps or legal comments, and with no
+ * `favicon.svg`, `config.json`, `_headers` (the app's response headers, which Pages and the local
+ * run's Workers Assets both read) and `chunks/`, the code `app.js` loads with `import()` only when it
+ * is needed (the syntax highlighter, once a code block appears). Minified, without source maps or legal comments, and with no
  * path or time stamp in any file, so the same sources and config always give the same bytes (the
- * Pages deployment compares files by content). Returns the file names, sorted.
+ * Pages deployment compares files by content; a chunk's name carries its content hash). Returns the
+ * file paths relative to `outDir` ("/"-separated), sorted.
  */
 export function buildFrontend(outDir: string, config: FrontendConfig, root: string = projectRoot): string[] {
   const target = path.resolve(outDir);
@@ -29,6 +31,10 @@ export function buildFrontend(outDir: string, config: FrontendConfig, root: stri
     entryPoints: { app: "frontend/src/main.ts" },
     outdir: "frontend-build",
     bundle: true,
+    splitting: true,
+    // A chunk's hash covers its modules' paths: a linked node_modules must not make them differ.
+    preserveSymlinks: true,
+    chunkNames: "chunks/[name]-[hash]",
     write: false,
     platform: "browser",
     format: "esm",
@@ -38,11 +44,19 @@ export function buildFrontend(outDir: string, config: FrontendConfig, root: stri
     sourcemap: false,
     charset: "utf8",
     logLevel: "silent",
+    metafile: true,
   });
-  for (const output of result.outputFiles) files.set(path.basename(output.path), output.contents);
+  const outputRoot = path.resolve(root, "frontend-build");
+  for (const output of result.outputFiles) {
+    files.set(path.relative(outputRoot, output.path).split(path.sep).join("/"), output.contents);
+  }
 
-  const html = readFileSync(path.join(root, "frontend", "index.html"), "utf8");
-  files.set("index.html", html.replace("__CONTENT_SECURITY_POLICY__", contentSecurityPolicy(config.workerUrl)));
+  const html = readFileSync(path.join(root, "frontend", "index.html"), "utf8")
+    .replace("__CONTENT_SECURITY_POLICY__", contentSecurityPolicy(config.workerUrl))
+    .replace(/^( *)(<script type="module" src="app.js">)/m, (_match, indent: string, script: string) =>
+      [...staticChunks(result.metafile, "frontend-build/app.js"), script].map((line) => indent + line).join("\n"),
+    );
+  files.set("index.html", html);
   for (const name of copiedFiles) {
     files.set(name, readFileSync(path.join(root, "frontend", name)));
   }
@@ -53,11 +67,25 @@ export function buildFrontend(outDir: string, config: FrontendConfig, root: stri
   const staging = `${target}.${process.pid}.tmp`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
-  for (const [name, contents] of files) writeFileSync(path.join(staging, name), contents);
+  for (const [name, contents] of files) {
+    mkdirSync(path.dirname(path.join(staging, name)), { recursive: true });
+    writeFileSync(path.join(staging, name), contents);
+  }
   rmSync(target, { recursive: true, force: true });
   mkdirSync(path.dirname(target), { recursive: true });
   renameSync(staging, target);
   return [...files.keys()].sort();
+}
+
+/**
+ * The chunks `app.js` imports statically: esbuild puts the helpers that the highlighter's CommonJS
+ * core needs in a chunk of their own, shared with the entry point. Preloaded from the page, so they
+ * are fetched beside `app.js`, not after it.
+ */
+function staticChunks(metafile: Metafile, entry: string): string[] {
+  return (metafile.outputs[entry]?.imports ?? [])
+    .filter((item) => item.kind === "import-statement" && !item.external)
+    .map((item) => `<link rel="modulepreload" href="${path.posix.relative("frontend-build", item.path)}" />`);
 }
 
 /**

@@ -60,7 +60,9 @@ function codeBlock(lines: string[], start: number, parent: Node): number | undef
     body.push(line.startsWith(indent) ? line.slice(indent.length) : line.trimStart());
   }
   const language = info.replace(/[^A-Za-z0-9_+#.-]/g, "").slice(0, 32);
-  const code = h("code", language ? { class: `language-${language}` } : {}, body.join("\n"));
+  const source = body.join("\n");
+  const code = h("code", language ? { class: `language-${language}` } : {}, source);
+  highlightLater(code, source, language);
   const copy = h("button", { type: "button", class: "code-copy", "aria-label": "Copy code" }, "Copy");
   copy.addEventListener("click", () => {
     void navigator.clipboard?.writeText(code.textContent ?? "").then(
@@ -77,6 +79,23 @@ function codeBlock(lines: string[], start: number, parent: Node): number | undef
     ),
   );
   return index;
+}
+
+let highlighter: Promise<typeof import("./highlight")> | undefined;
+
+/**
+ * The code shows plain at once and is coloured when the highlighter (its own chunk, fetched the
+ * first time a code block appears) has arrived; if it cannot be fetched it stays plain, and the
+ * next code block tries again.
+ */
+function highlightLater(code: HTMLElement, source: string, language: string): void {
+  highlighter ??= import("./highlight");
+  highlighter.then(
+    ({ highlightCode }) => highlightCode(code, source, language),
+    () => {
+      highlighter = undefined;
+    },
+  );
 }
 
 /** The button says what happened for a moment, and a toast says it to a screen reader too. */

@@ -71,12 +71,17 @@ async function openApp(page: Page): Promise<void> {
 
 async function conversationWithEverything(page: Page, label: string): Promise<void> {
   app.vendors.openai.script(
-    reply(["Here is code:\n\n```ts\nconst x: number = 1;\n```\n\n", "And a [link](https://example.com)."]),
+    reply([
+      'Here is code:\n\n```ts\n// one\nconst x: number = 1;\nconst s = "text";\n```\n\n',
+      "And a [link](https://example.com).",
+    ]),
     cut(["Half an ", "answer"]),
   );
   await page.locator("#message-input").fill(`Show me code, ${label}`);
   await page.locator("#message-input").press("Enter");
   await page.locator(".message-assistant[data-status='done']").waitFor();
+  // axe checks the code as coloured by the highlighter.
+  await page.locator(".code-block code .hljs-comment").waitFor();
   await page.locator("#message-input").fill("And more?");
   await page.locator("#message-input").press("Enter");
   await page.locator(".message-assistant[data-status='interrupted']").waitFor();

@@ -15,10 +15,12 @@ afterAll(() => {
   for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Every file of a build folder, name → bytes. */
+/** Every file of a build folder (sub-folders included), "/"-separated path → bytes. */
 function read(dir: string): Record<string, Buffer> {
   return Object.fromEntries(
-    readdirSync(dir)
+    readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)).split(path.sep).join("/"))
       .sort()
       .map((name) => [name, readFileSync(path.join(dir, name))]),
   );
@@ -39,8 +41,17 @@ describe("buildFrontend", () => {
   it("writes the app, its config and nothing else, and lists the files", () => {
     const out = path.join(tempDir("sos-frontend-"), "site");
     const files = buildFrontend(out, { workerUrl });
-    expect(files).toEqual(["_headers", "app.css", "app.js", "config.json", "favicon.svg", "index.html"]);
-    expect(readdirSync(out).sort()).toEqual(files);
+    const chunks = files.filter((name) => name.startsWith("chunks/"));
+    expect(files.filter((name) => !chunks.includes(name))).toEqual([
+      "_headers",
+      "app.css",
+      "app.js",
+      "config.json",
+      "favicon.svg",
+      "index.html",
+    ]);
+    expect(chunks.every((name) => /^chunks\/[\w-]+-[A-Z0-9]{8}\.js$/.test(name))).toBe(true);
+    expect(Object.keys(read(out))).toEqual(files);
     expect(JSON.parse(readFileSync(path.join(out, "config.json"), "utf8"))).toEqual({ workerUrl });
   });
 
@@ -77,6 +88,24 @@ describe("buildFrontend", () => {
     writeFileSync(path.join(out, "old-chunk.js"), "stale");
     buildFrontend(out, { workerUrl });
     expect(readdirSync(out)).not.toContain("old-chunk.js");
+  });
+
+  it("puts the highlighter in a chunk of its own that the page loads only through import()", () => {
+    const out = path.join(tempDir("chunks-"), "out");
+    const files = buildFrontend(out, { workerUrl });
+    const highlighter = files.filter((name) => /^chunks\/highlight-/.test(name));
+    expect(highlighter).toHaveLength(1);
+    const app = readFileSync(path.join(out, "app.js"), "utf8");
+    const html = readFileSync(path.join(out, "index.html"), "utf8");
+    expect(app).toContain(`import("./${highlighter[0]}")`);
+    // Statically imported chunks (esbuild's shared helpers) are preloaded beside app.js; the highlighter is not among them.
+    const staticImports = [...app.matchAll(/(?:^|;)import\s*(?:[^"';]*?from\s*)?"\.\/([^"]+)"/g)].map((m) => m[1]!);
+    for (const chunk of staticImports) expect(html).toContain(`<link rel="modulepreload" href="${chunk}" />`);
+    expect(staticImports).not.toContain(highlighter[0]);
+    expect(html).not.toContain("highlight-");
+    const code = readFileSync(path.join(out, highlighter[0]!), "utf8");
+    expect(code).toContain("hljs-");
+    expect(code).not.toMatch(/outerHTML|insertAdjacentHTML|document\.write|new Function|eval\(/);
   });
 
   it("refuses to empty the project or a folder holding it", () => {

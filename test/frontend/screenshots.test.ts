@@ -74,6 +74,7 @@ async function chatWithAnswers(page: Page): Promise<void> {
   await page.locator("#message-input").fill("Write a clamp helper for the state values");
   await page.locator("#message-input").press("Enter");
   await page.locator(".message-assistant[data-status='done']").waitFor();
+  await page.locator(".code-block code .hljs-keyword").first().waitFor();
   // Attached, not visible: on a phone the list is in a closed drawer.
   await page
     .locator(".session-item[aria-current='true'] .session-title", { hasText: "Write a clamp helper" })
