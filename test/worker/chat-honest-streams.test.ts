@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { cut, drop, reply, workersAiStandInScript, type VendorName } from "../support/fake-vendors";
 import { useFakeVendors } from "../support/use-fake-vendors";
 import { useWorker } from "../support/worker-harness";
+import { parseSse } from "../support/sse-events";
 
 /**
  * A stream is `done` only after the vendor's own finish signal. Each provider's SDK is driven
@@ -35,21 +36,6 @@ beforeEach(() => {
   vendors().reset();
   egress().reset();
 });
-
-interface SseEvent {
-  event: string;
-  data: any;
-}
-
-function parseSse(text: string): SseEvent[] {
-  return text
-    .split("\n\n")
-    .filter((block) => block.trim() !== "" && !block.startsWith(":"))
-    .map((block) => ({
-      event: /^event: (.*)$/m.exec(block)?.[1] ?? "message",
-      data: JSON.parse(/^data: (.*)$/m.exec(block)?.[1] ?? "null"),
-    }));
-}
 
 const providers: VendorName[] = ["openai", "anthropic", "gemini", "groq", "workers-ai"];
 

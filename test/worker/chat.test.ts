@@ -10,6 +10,7 @@ import {
 } from "../support/fake-vendors";
 import { useFakeVendors } from "../support/use-fake-vendors";
 import { useWorker } from "../support/worker-harness";
+import { parseSse } from "../support/sse-events";
 
 const keys = {
   openai: "sk-openai-test-key-000001",
@@ -46,22 +47,6 @@ beforeEach(() => {
   vendors().reset();
   egress().reset();
 });
-
-interface SseEvent {
-  event: string;
-  data: any;
-}
-
-function parseSse(text: string): SseEvent[] {
-  return text
-    .split("\n\n")
-    .filter((block) => block.trim() !== "")
-    .map((block) => {
-      const event = /^event: (.*)$/m.exec(block)?.[1] ?? "message";
-      const data = /^data: (.*)$/m.exec(block)?.[1] ?? "null";
-      return { event, data: JSON.parse(data) };
-    });
-}
 
 const providers: VendorName[] = ["openai", "anthropic", "gemini", "groq", "workers-ai"];
 

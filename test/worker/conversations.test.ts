@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { fail, reply, stall, startFakeVendors, type FakeVendors } from "../support/fake-vendors";
 import { deployedBase, testAgentKey, useWorker, type WorkerHarness } from "../support/worker-harness";
+import { parseSse } from "../support/sse-events";
 
 /**
  * Conversations in D1: each question and answer stored once (a retry, a regenerate and an edit make
@@ -21,16 +22,6 @@ const harness = useWorker(
   { LLM_PROVIDER: "openai", OPENAI_API_KEY: "sk-conversations", LLM_TIMEOUT_SECONDS: "3", EMBEDDING_PROVIDER: "hash" },
   () => ({ vars: { OPENAI_BASE_URL: vendors.openai.baseURL } }),
 );
-
-function parseSse(text: string): { event: string; data: any }[] {
-  return text
-    .split("\n\n")
-    .filter((block) => block.trim() !== "" && !block.startsWith(":"))
-    .map((block) => ({
-      event: /^event: (.*)$/m.exec(block)?.[1] ?? "message",
-      data: JSON.parse(/^data: (.*)$/m.exec(block)?.[1] ?? "null"),
-    }));
-}
 
 async function chat(body: Record<string, unknown>, on: WorkerHarness = harness) {
   const response = await on.request("POST", "/api/chat", { stream: true, ...body });
