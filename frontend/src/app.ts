@@ -1,7 +1,9 @@
 import { Api, ApiError } from "./api";
 import type { HealthBody, ProviderInfo, ProvidersBody } from "./api-types";
-import { h, icon, replaceChildren, type IconName } from "./dom";
+import type { AppContext, View } from "./app-context";
+import { h, replaceChildren } from "./dom";
 import { preferences, takeKeyFromFragment, type Theme } from "./preferences";
+import { icon, type IconName } from "./ui/icon";
 import { ChatView } from "./views/chat-view";
 import { keyForm } from "./views/key-form";
 import { MemoryView } from "./views/memory-view";
@@ -9,26 +11,6 @@ import { SettingsView } from "./views/settings-view";
 import { StateView } from "./views/state-view";
 
 export type ViewName = "chat" | "memories" | "state" | "settings";
-
-export interface View {
-  readonly element: HTMLElement;
-  /** Called each time the view becomes visible with a working connection. */
-  show(): void;
-  /** Forget what was loaded (the key changed, or everything was erased). */
-  reset(): void;
-}
-
-/** What the views share: the API, what the worker reported, the key, the theme. */
-export interface AppContext {
-  readonly api: Api;
-  providers(): ProviderInfo[];
-  health(): HealthBody | undefined;
-  /** Keeps a new key (or forgets it) and reconnects. */
-  setKey(key: string | undefined): Promise<void>;
-  /** After DELETE /api/data: every view drops what it shows. */
-  dataErased(): void;
-  setTheme(theme: Theme): void;
-}
 
 type Connection = "checking" | "ok" | "no_key" | "unauthorized" | "unreachable";
 

@@ -1,4 +1,5 @@
-import { h, icon } from "../dom";
+import { h } from "../dom";
+import { icon } from "../ui/icon";
 
 /**
  * The conversation list as a drawer over the conversation, on a narrow screen. While it is open the

@@ -1,6 +1,7 @@
 import type { ConversationMessage } from "../api-types";
-import { h, icon, replaceChildren } from "../dom";
+import { h, replaceChildren } from "../dom";
 import { renderMarkdown } from "../markdown";
+import { icon } from "../ui/icon";
 import { toast } from "../ui/toast";
 
 /**

@@ -1,8 +1,9 @@
 import type { ConversationDetail, ConversationMessage } from "../api-types";
-import type { AppContext, View } from "../app";
+import type { AppContext, View } from "../app-context";
 import { streamChat, type ChatRequest } from "../chat-stream";
-import { h, icon, replaceChildren } from "../dom";
+import { h, replaceChildren } from "../dom";
 import { newSessionId, titleFrom } from "../ui/format";
+import { icon } from "../ui/icon";
 import { toast } from "../ui/toast";
 import { ChatDrawer } from "./chat-drawer";
 import { ChatMessage, statusOf } from "./chat-message";

@@ -1,4 +1,4 @@
-import type { AppContext } from "../app";
+import type { AppContext } from "../app-context";
 import { h } from "../dom";
 import { preferences } from "../preferences";
 

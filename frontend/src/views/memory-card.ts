@@ -1,5 +1,5 @@
-import type { AppContext } from "../app";
 import type { MemoryView as Memory } from "../api-types";
+import type { AppContext } from "../app-context";
 import { h, replaceChildren } from "../dom";
 import { confirmDialog } from "../ui/dialog";
 import { dateTime, unit } from "../ui/format";

@@ -1,7 +1,8 @@
-import type { AppContext, View } from "../app";
 import type { EraseBody, MemoryPage, MemoryView as Memory, SearchBody } from "../api-types";
-import { h, icon, replaceChildren } from "../dom";
+import type { AppContext, View } from "../app-context";
+import { h, replaceChildren } from "../dom";
 import { confirmDialog } from "../ui/dialog";
+import { icon } from "../ui/icon";
 import { toast } from "../ui/toast";
 import { MemoryCard } from "./memory-card";
 

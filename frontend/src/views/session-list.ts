@@ -1,8 +1,9 @@
-import type { AppContext } from "../app";
 import type { ConversationPage, ConversationView } from "../api-types";
-import { h, icon, replaceChildren, text } from "../dom";
+import type { AppContext } from "../app-context";
+import { h, replaceChildren, text } from "../dom";
 import { confirmDialog } from "../ui/dialog";
 import { ago } from "../ui/format";
+import { icon } from "../ui/icon";
 import { toast } from "../ui/toast";
 
 export interface SessionListEvents {

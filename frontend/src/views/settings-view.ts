@@ -1,4 +1,4 @@
-import type { AppContext, View } from "../app";
+import type { AppContext, View } from "../app-context";
 import { h, replaceChildren } from "../dom";
 import { preferences, type Theme } from "../preferences";
 import { keyForm } from "./key-form";

@@ -1,5 +1,5 @@
-import type { AppContext, View } from "../app";
 import type { StateBody, Uv16d } from "../api-types";
+import type { AppContext, View } from "../app-context";
 import { h, replaceChildren } from "../dom";
 import { radarChart } from "../radar-chart";
 import { ago, unit } from "../ui/format";
