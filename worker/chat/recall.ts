@@ -1,15 +1,15 @@
 import type { ExecutionContext } from "@cloudflare/workers-types/index";
 import type { EngramRow } from "../db/engram-queries";
 import type { Env } from "../env";
-import { recall } from "../memory/hybrid-recall";
-import { memoryFor } from "../memory/memory-context";
+import { recallMemory } from "../memory/memory-service";
 
 /** Memories recalled per chat message. */
 export const recallLimit = 5;
 
 /**
  * The memories most relevant to a message (hybrid recall, worker/memory/fusion.ts), marked as
- * accessed in the background, which the model call need not wait for.
+ * accessed in the background, which the model call need not wait for; the upkeep follows the
+ * exchange the chat stores.
  */
 export async function recallForMessage(
   env: Env,
@@ -17,7 +17,6 @@ export async function recallForMessage(
   agent: string,
   message: string,
 ): Promise<EngramRow[]> {
-  const { results, background } = await recall(memoryFor(env), { agent, query: message, limit: recallLimit });
-  ctx.waitUntil(background);
+  const { results } = await recallMemory(env, ctx, { agent, query: message, limit: recallLimit }, { upkeep: false });
   return results;
 }

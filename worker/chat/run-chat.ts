@@ -13,7 +13,7 @@ import { logFailure, type LogContext } from "../http/log";
 import { generateWithFallback } from "../llm/fallback";
 import type { ChatMessage, ProviderName, Usage } from "../llm/provider";
 import { attemptsFor, isConfigured, isProviderName, type Attempt } from "../llm/registry";
-import { rememberExchange } from "../memory/background";
+import { rememberExchange } from "../memory/memory-service";
 import { engramLimits } from "../schemas/engram";
 import type { ChatInput } from "../schemas/chat";
 import { loadAgentState } from "../state/agent-state";
@@ -172,7 +172,7 @@ export async function finishChat(env: Env, ctx: ExecutionContext, chat: Prepared
  * How the answer ended, written to its row and the session cache. A whole answer also becomes a
  * memory, unless the conversation is temporary or not to be remembered: the exchange (the user's
  * words and the reply, never the prompt or the recalled memories) as one engram, written without
- * delaying the response (embedded, merged into a near-duplicate, enriched: worker/memory/background.ts).
+ * delaying the response (embedded, merged into a near-duplicate, enriched: worker/memory/memory-service.ts).
  * It takes the place of the memories of the versions it replaced (a regenerated answer, an edited
  * question), so the memory holds each exchange once. A partial answer makes no memory.
  */

@@ -4,17 +4,14 @@ import {
   contextRowidsQuery,
   engramsByRowidQueries,
   textCandidatesQuery,
-  touchByRowidQueries,
   type RowidEngramRow,
 } from "../db/engram-recall-queries";
-import { nowTimestamp } from "../db/timestamps";
 import { lookedUpTerms, queryTerms } from "./fts-query";
-import { fuse, type Candidate } from "./fusion";
+import { rankCandidates, recalledEngrams, scanEarly, type EarlyScan, type Ranking } from "./hybrid-recall-candidates";
+import { optionalContext, readBest, touch } from "./hybrid-recall-rows";
 import { logMemoryFailure, similarityFloor, type Memory } from "./memory-context";
-import { cachedVectorSet, currentVectorSet, fillRerankVectors, freshnessQueries } from "./vector-cache";
-import { scanQuery, type ScoredSlot } from "./vector-scan";
-import { searchVectors } from "./vector-search";
-import { timestampMs, type VectorSet } from "./vector-set";
+import { cachedVectorSet, fillRerankVectors, freshnessQueries } from "./vector-cache";
+import type { VectorSet } from "./vector-set";
 
 /**
  * Hybrid recall: full-text candidates (FTS5 bm25 over the porter-stemmed index, the query's words
@@ -104,34 +101,42 @@ export interface Recall {
 }
 
 export async function recall(memory: Memory, request: RecallRequest): Promise<Recall> {
-  const { db, embedder } = memory;
+  const plan = planRecall(memory, request);
   const meter = new QueryMeter(memory.d1);
-  const model = embedder.model;
-  const useText = request.use?.text ?? true;
-  const useVector = request.use?.vector ?? true;
-  const agent = request.agent;
-  // Each full-text candidate costs two rows; fusion needs no more than the page asks for.
-  const textDepth = request.limit;
-  const vectorDepth = Math.max(2 * request.limit, 20);
-  const floor = request.vectorThreshold ?? similarityFloor(model);
-  // A lexical embedding (the built-in hashing one) finds what full text finds, less well: its
-  // vector-only candidates come after every full-text one (fusion.ts, the guard).
-  const guard = !embedder.semantic;
-  const trace: RecallTrace = {
-    model,
-    cache: "unused",
-    rowsRead: 0,
-    statements: 0,
-    roundTrips: 0,
-    textCandidates: 0,
-    vectorCandidates: 0,
-    computeMs: 0,
-    d1Ms: 0,
-    sqlMs: 0,
+  const vector = plan.useVector ? embedQuery(memory, request) : undefined;
+  const early = plan.scanFirst ? await scanEarly(meter, memory, plan, plan.scanFirst, await vector) : undefined;
+  const [queryVector, first] = await Promise.all([vector, askFirstBatch(meter, memory, plan, early)]);
+  const ranking = await rankCandidates(meter, memory, plan, { first, queryVector, early });
+  const best = ranking.ranked.map((candidate) => candidate.rowid);
+  const rows = await readBest(meter, memory, request, best, ranking.known);
+  return {
+    results: recalledEngrams(rows, ranking),
+    trace: recallTrace(plan.model, meter, ranking, early),
+    background: afterAnswer(memory, request, rows, ranking.unfilled),
   };
+}
 
-  const terms = useText ? lookedUpTerms(queryTerms(request.query)) : undefined;
-  const cached = cachedVectorSet(agent, model);
+/** What a recall settles before it asks anything: the lists it uses, how deep, and what it scans first. */
+export interface RecallPlan {
+  request: RecallRequest;
+  model: string;
+  /** The query's words for full text; undefined when full text is not used. */
+  terms: ReturnType<typeof lookedUpTerms> | undefined;
+  useVector: boolean;
+  vectorDepth: number;
+  floor: number;
+  /** fusion.ts's guard for a lexical embedding. */
+  guard: boolean;
+  /** The cached set scanned before D1 is asked, when it can answer from memory. */
+  scanFirst: VectorSet | undefined;
+}
+
+function planRecall(memory: Memory, request: RecallRequest): RecallPlan {
+  const { embedder } = memory;
+  const model = embedder.model;
+  const useVector = request.use?.vector ?? true;
+  const terms = (request.use?.text ?? true) ? lookedUpTerms(queryTerms(request.query)) : undefined;
+  const cached = cachedVectorSet(request.agent, model);
   // A context's search scans only the context's engrams, which D1 names: no early scan for it.
   const scanFirst =
     useVector &&
@@ -139,247 +144,87 @@ export async function recall(memory: Memory, request: RecallRequest): Promise<Re
     cached.precision !== "bits" &&
     cached.missing === 0 &&
     request.contextId === undefined;
-  const vector = useVector
-    ? request.queryVector
-      ? Promise.resolve(request.queryVector)
-      : embedQuery(memory, request.query)
-    : undefined;
-  const early = scanFirst
-    ? await scanEarly(meter, memory, cached, await vector, { vectorDepth, floor, request, guard })
-    : undefined;
-  if (early) trace.computeMs += early.ms;
-
-  const freshness = useVector ? freshnessQueries(db, agent, model) : undefined;
-  const [queryVector, first] = await Promise.all([
-    vector,
-    meter.runNamed({
-      state: freshness?.state,
-      changes: freshness?.changes,
-      text:
-        terms === undefined || terms.looked.length + terms.rest.length === 0
-          ? undefined
-          : textCandidatesQuery(db, {
-              terms: terms.looked,
-              rest: terms.rest,
-              maxCandidates: maxTextCandidates,
-              agent,
-              ...optionalContext(request),
-              limit: textDepth,
-              deep: maxTextPulled,
-            }),
-      context: request.contextId === undefined ? undefined : contextRowidsQuery(db, agent, request.contextId, 10_000),
-      rows: early && early.rowids.length > 0 ? engramsByRowidQueries(db, early.rowids) : undefined,
-    }),
-  ]);
-
-  let started = performance.now();
-  const known = new Map<number, RowidEngramRow>();
-  for (const row of first.rows ?? []) known.set(row.rowid, row);
-  const candidates = new Map<number, Scored>();
-  const textRows = [...(first.text ?? [])].sort((a, b) => a.rank - b.rank);
-  for (const { rank: _rank, ...row } of textRows) {
-    known.set(row.rowid, row);
-    if (!inScope(row, request)) continue;
-    candidates.set(row.rowid, {
-      rowid: row.rowid,
-      textRank: candidates.size + 1,
-      importance: row.importance ?? undefined,
-      updatedMs: timestampMs(row.updated_at),
-    });
-  }
-  trace.textCandidates = candidates.size;
-
-  let unfilled: VectorSet | undefined;
-  if (queryVector) {
-    const { set, state } = await currentVectorSet(meter, db, agent, model, {
-      state: first.state?.[0],
-      changes: first.changes,
-    });
-    trace.cache = state;
-    if (set.missing > 0) unfilled = set;
-    started = performance.now();
-    const textRowids = [...candidates.keys()];
-    let nearest: ScoredSlot[];
-    let cosines: Map<number, number>;
-    if (early && state === "warm" && set === cached) {
-      nearest = early.nearest;
-      cosines = cosinesInMemory(set, queryVector, textRowids);
-    } else {
-      const restrict = first.context?.map((row) => set.slotOf(row.rowid)).filter((slot) => slot >= 0);
-      ({ nearest, cosines } = await searchVectors(meter, db, set, queryVector, {
-        limit: vectorDepth,
-        floor,
-        ...(restrict && { restrict }),
-        also: textRowids,
-      }));
-    }
-    trace.vectorCandidates = nearest.length;
-    nearest.forEach((scored, index) => {
-      const candidate = candidates.get(scored.rowid) ?? { rowid: scored.rowid };
-      candidates.set(scored.rowid, { ...candidate, vectorRank: index + 1, similarity: scored.cosine });
-    });
-    addWeights(candidates, set, cosines);
-  }
-
-  const ranked = fuse(candidates.values(), Date.now(), { guard });
-  trace.computeMs += performance.now() - started;
-
-  const rows = await readBest(
-    meter,
-    memory,
+  return {
     request,
-    ranked.map((candidate) => candidate.rowid),
-    known,
-  );
-  const results = rows.map((row) => {
-    const candidate = candidates.get(row.rowid)!;
-    const scored = ranked.find((entry) => entry.rowid === row.rowid)!;
-    const { rowid: _rowid, ...engram } = row;
-    return {
-      ...engram,
-      score: scored.score,
-      similarity: candidate.similarity === undefined ? null : roundSimilarity(candidate.similarity),
-      matched: [
-        ...(candidate.textRank !== undefined ? (["text"] as const) : []),
-        ...(candidate.vectorRank !== undefined ? (["vector"] as const) : []),
-      ],
-    };
-  });
-  trace.rowsRead = meter.rowsRead;
-  trace.statements = meter.statements;
-  trace.roundTrips = meter.roundTrips;
-  trace.d1Ms = meter.waitedMs;
-  trace.sqlMs = meter.sqlMs;
-
-  // The rest of a set loaded sign bits first is read after the answer, not ahead of its reads in D1.
-  const fill = unfilled ? fillRerankVectors(new QueryMeter(memory.d1), db, unfilled) : 0;
-  const background = Promise.all([touch(memory, request, rows), fill]).then(([touched, filled]) => touched + filled);
-  return { results, trace, background };
+    model,
+    terms,
+    useVector,
+    vectorDepth: Math.max(2 * request.limit, 20),
+    floor: request.vectorThreshold ?? similarityFloor(model),
+    // A lexical embedding (the built-in hashing one) finds what full text finds, less well: its
+    // vector-only candidates come after every full-text one (fusion.ts, the guard).
+    guard: !embedder.semantic,
+    scanFirst: scanFirst ? cached : undefined,
+  };
 }
 
 /**
- * The scan of a cached set before D1 is asked: its vector candidates, and the rowids of the `limit`
- * best by vector score alone (the only vector candidates that can rank, whatever full text finds).
+ * The first round trip, one batch: whether the cached vectors are current, the full-text candidates
+ * with their engrams, the context's engrams, and the engrams of the early scan's best.
  */
-async function scanEarly(
-  meter: QueryMeter,
-  memory: Memory,
-  set: VectorSet,
-  vector: Float32Array | undefined,
-  options: { vectorDepth: number; floor: number; request: RecallRequest; guard: boolean },
-): Promise<{ nearest: ScoredSlot[]; rowids: number[]; ms: number } | undefined> {
-  if (!vector) return undefined;
-  const started = performance.now();
-  // Precision q8 or 4-bit: answered from memory, no D1 call is made.
-  const { nearest } = await searchVectors(meter, memory.db, set, vector, {
-    limit: options.vectorDepth,
-    floor: options.floor,
+function askFirstBatch(meter: QueryMeter, memory: Memory, plan: RecallPlan, early: EarlyScan | undefined) {
+  const { db } = memory;
+  const { request, terms } = plan;
+  const freshness = plan.useVector ? freshnessQueries(db, request.agent, plan.model) : undefined;
+  return meter.runNamed({
+    state: freshness?.state,
+    changes: freshness?.changes,
+    text:
+      terms === undefined || terms.looked.length + terms.rest.length === 0
+        ? undefined
+        : textCandidatesQuery(db, {
+            terms: terms.looked,
+            rest: terms.rest,
+            maxCandidates: maxTextCandidates,
+            agent: request.agent,
+            ...optionalContext(request),
+            // Each full-text candidate costs two rows; fusion needs no more than the page asks for.
+            limit: request.limit,
+            deep: maxTextPulled,
+          }),
+    context:
+      request.contextId === undefined ? undefined : contextRowidsQuery(db, request.agent, request.contextId, 10_000),
+    rows: early && early.rowids.length > 0 ? engramsByRowidQueries(db, early.rowids) : undefined,
   });
-  const alone = new Map<number, Scored>(
-    nearest.map((scored, index) => [
-      scored.rowid,
-      { rowid: scored.rowid, vectorRank: index + 1, similarity: scored.cosine },
-    ]),
-  );
-  addWeights(alone, set, new Map());
-  const best = fuse(alone.values(), Date.now(), { guard: options.guard }).slice(0, options.request.limit);
-  return { nearest, rowids: best.map((candidate) => candidate.rowid), ms: performance.now() - started };
 }
 
-/** Cosines of some engrams of a set whose re-rank vectors are in memory. */
-function cosinesInMemory(set: VectorSet, vector: Float32Array, rowids: readonly number[]): Map<number, number> {
-  const { unit } = scanQuery(vector);
-  const cosines = new Map<number, number>();
-  for (const rowid of rowids) {
-    const slot = set.slotOf(rowid);
-    if (slot >= 0 && set.alive[slot] && set.hasRerank(slot)) cosines.set(rowid, set.cosine(slot, unit));
-  }
-  return cosines;
+export type FirstBatch = Awaited<ReturnType<typeof askFirstBatch>>;
+
+/** What the recall cost until its answer (the background's reads are not in it). */
+function recallTrace(model: string, meter: QueryMeter, ranking: Ranking, early: EarlyScan | undefined): RecallTrace {
+  return {
+    model,
+    cache: ranking.cache,
+    rowsRead: meter.rowsRead,
+    statements: meter.statements,
+    roundTrips: meter.roundTrips,
+    textCandidates: ranking.textCandidates,
+    vectorCandidates: ranking.vectorCandidates,
+    computeMs: (early?.ms ?? 0) + ranking.computeMs,
+    d1Ms: meter.waitedMs,
+    sqlMs: meter.sqlMs,
+  };
 }
 
-type Scored = Candidate & { similarity?: number };
-
-/** Importance, recency and (for full-text candidates) the cosine, from the cached set. */
-function addWeights(candidates: Map<number, Scored>, set: VectorSet, cosines: Map<number, number>): void {
-  for (const candidate of candidates.values()) {
-    const slot = set.slotOf(candidate.rowid);
-    if (slot < 0 || !set.alive[slot]) continue;
-    candidate.importance = set.importance[slot]!;
-    candidate.updatedMs = set.updatedMs[slot]!;
-    candidate.similarity ??= cosines.get(candidate.rowid);
-  }
+/** The work the answer need not wait for: `Recall.background`. */
+function afterAnswer(
+  memory: Memory,
+  request: RecallRequest,
+  rows: RowidEngramRow[],
+  unfilled: VectorSet | undefined,
+): Promise<number> {
+  // The rest of a set loaded sign bits first is read after the answer, not ahead of its reads in D1.
+  const fill = unfilled ? fillRerankVectors(new QueryMeter(memory.d1), memory.db, unfilled) : 0;
+  return Promise.all([touch(memory, request, rows), fill]).then(([touched, filled]) => touched + filled);
 }
 
-/** Marks the results accessed (their `accessed_at` in the answer already says so). */
-async function touch(memory: Memory, request: RecallRequest, rows: RowidEngramRow[]): Promise<number> {
-  if (rows.length === 0) return 0;
-  const meter = new QueryMeter(memory.d1);
-  const filter = { agent: request.agent, ...optionalContext(request) };
+/** The query's vector: the caller's, else the embedder's (undefined when embedding fails). */
+async function embedQuery(memory: Memory, request: RecallRequest): Promise<Float32Array | undefined> {
+  if (request.queryVector) return request.queryVector;
   try {
-    await meter.run(
-      touchByRowidQueries(
-        memory.db,
-        rows.map((row) => row.rowid),
-        rows[0]!.accessed_at!,
-        filter,
-      ),
-    );
-  } catch (error) {
-    logMemoryFailure("memory_touch_failed", error);
-  }
-  return meter.rowsRead;
-}
-
-async function embedQuery(memory: Memory, text: string): Promise<Float32Array | undefined> {
-  try {
-    return (await memory.embedder.embed([text]))[0];
+    return (await memory.embedder.embed([request.query]))[0];
   } catch (error) {
     logMemoryFailure("memory_query_embedding_failed", error);
     return undefined;
   }
-}
-
-/**
- * The best candidates' engrams, in rank order: those the first round trip brought are used as they
- * are, the others read (one indexed row each). Rows gone or out of scope are skipped and the next
- * candidates taken instead, a bounded number of times.
- */
-async function readBest(
-  meter: QueryMeter,
-  memory: Memory,
-  request: RecallRequest,
-  ranked: number[],
-  known: Map<number, RowidEngramRow>,
-): Promise<RowidEngramRow[]> {
-  const rows: RowidEngramRow[] = [];
-  let next = 0;
-  const at = nowTimestamp();
-  for (let round = 0; round < 3 && rows.length < request.limit && next < ranked.length; round++) {
-    const wanted = ranked.slice(next, next + request.limit - rows.length);
-    next += wanted.length;
-    const missing = wanted.filter((rowid) => !known.has(rowid));
-    if (missing.length > 0) {
-      for (const row of (await meter.run(engramsByRowidQueries(memory.db, missing))).flat() as RowidEngramRow[]) {
-        known.set(row.rowid, row);
-      }
-    }
-    for (const rowid of wanted) {
-      const row = known.get(rowid);
-      if (row && inScope(row, request)) rows.push({ ...row, accessed_at: at });
-    }
-  }
-  return rows;
-}
-
-function inScope(row: EngramRow, request: RecallRequest): boolean {
-  if (request.agent !== null && row.agent !== request.agent) return false;
-  return request.contextId === undefined || row.context_id === request.contextId;
-}
-
-function optionalContext(request: RecallRequest): { contextId?: string } {
-  return request.contextId === undefined ? {} : { contextId: request.contextId };
-}
-
-function roundSimilarity(value: number): number {
-  return Math.round(Math.min(1, Math.max(-1, value)) * 1e4) / 1e4;
 }

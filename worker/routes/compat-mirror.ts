@@ -5,11 +5,7 @@ import { json, readJsonBody } from "../http/json";
 import { pathParam, queryInt } from "../http/params";
 import type { AppRouter } from "../http/types";
 import { parseInput } from "../http/validation";
-import { afterStore, wantsEnrichment } from "../memory/background";
-import { recall } from "../memory/hybrid-recall";
-import { maintainQuietly } from "../memory/maintenance";
-import { memoryFor } from "../memory/memory-context";
-import { remember } from "../memory/remember";
+import { recallMemory, storeMemory } from "../memory/memory-service";
 import { agentName } from "../schemas/common";
 import { mirrorSearchSchema, mirrorStoreSchema } from "../schemas/compat-mirror";
 
@@ -23,9 +19,9 @@ export function mirrorCompatRoutes(router: AppRouter): void {
    */
   router.post("/store", async (request, env, ctx) => {
     const input = parseInput(mirrorStoreSchema, await readJsonBody(request));
-    const memory = memoryFor(env);
-    const stored = await remember(
-      memory,
+    const stored = await storeMemory(
+      env,
+      ctx,
       {
         agent: input.agent,
         context_id: input.context_id,
@@ -34,12 +30,8 @@ export function mirrorCompatRoutes(router: AppRouter): void {
         core_concepts: input.core_concepts ?? [],
         affective_vibe: input.affective_vibe ?? mirrorDefaultVibe,
       },
-      { upsert: true },
+      { upsert: true, keepVibe: input.affective_vibe !== undefined, keepImportance: false },
     );
-    const enrichment = wantsEnrichment(input.epistemic_truths, input.core_concepts)
-      ? { keepVibe: input.affective_vibe !== undefined, keepImportance: false }
-      : undefined;
-    ctx.waitUntil(afterStore(env, memory, stored, enrichment));
     return json({ status: "success", context_id: input.context_id, agent: input.agent, merged: stored.merged });
   });
 
@@ -51,14 +43,12 @@ export function mirrorCompatRoutes(router: AppRouter): void {
    */
   router.post("/search", async (request, env, ctx) => {
     const input = parseInput(mirrorSearchSchema, await readJsonBody(request));
-    const memory = memoryFor(env);
-    const { results, background } = await recall(memory, {
+    const { results } = await recallMemory(env, ctx, {
       agent: input.agent_filter ?? null,
       query: input.query,
       limit: input.top_k ?? 5,
       vectorThreshold: input.threshold ?? 0.5,
     });
-    ctx.waitUntil(background.then(() => maintainQuietly(memory)));
     return json(
       results.map((row) => ({
         ...mirrorSearchResult(row, 0),

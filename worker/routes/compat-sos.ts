@@ -7,11 +7,7 @@ import { logContext } from "../http/log";
 import { queryInt } from "../http/params";
 import type { AppRouter } from "../http/types";
 import { parseInput } from "../http/validation";
-import { afterStore, wantsEnrichment } from "../memory/background";
-import { recall } from "../memory/hybrid-recall";
-import { maintainQuietly } from "../memory/maintenance";
-import { memoryFor } from "../memory/memory-context";
-import { remember } from "../memory/remember";
+import { recallMemory, storeMemory } from "../memory/memory-service";
 import { finishChat, generateReply, prepareChat } from "../chat/run-chat";
 import { sosChatSchema } from "../schemas/chat";
 import { sosSearchSchema, sosStoreSchema } from "../schemas/compat-sos";
@@ -28,32 +24,30 @@ export function sosCompatRoutes(router: AppRouter): void {
   /** A near-duplicate merges into the engram already stored: `id` is then that engram's. */
   router.post("/memory/store", async (request, env, ctx) => {
     const input = parseInput(sosStoreSchema, await readJsonBody(request));
-    const memory = memoryFor(env);
-    const stored = await remember(memory, {
-      agent: agentId(env),
-      text: input.text,
-      context_id: input.context_id ?? `ctx_${Date.now()}`,
-      epistemic_truths: input.tags ?? [],
-      core_concepts: input.concepts ?? [],
-      affective_vibe: input.vibe ?? "Neutral",
-      importance: input.importance ?? 0.5,
-    });
-    const enrichment = wantsEnrichment(input.tags, input.concepts)
-      ? { keepVibe: input.vibe !== undefined, keepImportance: input.importance !== undefined }
-      : undefined;
-    ctx.waitUntil(afterStore(env, memory, stored, enrichment));
+    const stored = await storeMemory(
+      env,
+      ctx,
+      {
+        agent: agentId(env),
+        text: input.text,
+        context_id: input.context_id ?? `ctx_${Date.now()}`,
+        epistemic_truths: input.tags ?? [],
+        core_concepts: input.concepts ?? [],
+        affective_vibe: input.vibe ?? "Neutral",
+        importance: input.importance ?? 0.5,
+      },
+      { keepVibe: input.vibe !== undefined, keepImportance: input.importance !== undefined },
+    );
     return json({ success: true, id: stored.row.id, context_id: stored.row.context_id });
   });
 
   router.post("/memory/search", async (request, env, ctx) => {
     const input = parseInput(sosSearchSchema, await readJsonBody(request));
-    const memory = memoryFor(env);
-    const { results, background } = await recall(memory, {
+    const { results } = await recallMemory(env, ctx, {
       agent: agentId(env),
       query: input.query,
       limit: input.limit ?? 5,
     });
-    ctx.waitUntil(background.then(() => maintainQuietly(memory)));
     return json({ success: true, results: results.map(sosEngramRow) });
   });
 

@@ -7,12 +7,10 @@ import { json, readJsonBody } from "../http/json";
 import { pathParam, queryInt, queryParam } from "../http/params";
 import type { AppRouter } from "../http/types";
 import { parseInput } from "../http/validation";
-import { afterStore, wantsEnrichment } from "../memory/background";
 import { memoryView } from "../memory/engram-view";
-import { recall } from "../memory/hybrid-recall";
 import { maintainQuietly } from "../memory/maintenance";
 import { memoryFor } from "../memory/memory-context";
-import { remember } from "../memory/remember";
+import { recallMemory, storeMemory } from "../memory/memory-service";
 import { agentName } from "../schemas/common";
 import { createEngramSchema, engramLimits, patchEngramSchema, searchEngramsSchema } from "../schemas/engram";
 
@@ -20,12 +18,12 @@ export function memoryRoutes(router: AppRouter): void {
   /** 201 with the new engram; 200 with the engram it merged into when the text is a near-duplicate. */
   router.post("/api/memories", async (request, env, ctx) => {
     const input = parseInput(createEngramSchema, await readJsonBody(request));
-    const memory = memoryFor(env);
-    const stored = await remember(memory, { ...input, agent: agentId(env) });
-    const enrichment = wantsEnrichment(input.epistemic_truths, input.core_concepts)
-      ? { keepVibe: input.affective_vibe !== undefined, keepImportance: input.importance !== undefined }
-      : undefined;
-    ctx.waitUntil(afterStore(env, memory, stored, enrichment));
+    const stored = await storeMemory(
+      env,
+      ctx,
+      { ...input, agent: agentId(env) },
+      { keepVibe: input.affective_vibe !== undefined, keepImportance: input.importance !== undefined },
+    );
     return json(memoryView(stored.row), stored.merged ? 200 : 201);
   });
 
@@ -62,17 +60,15 @@ export function memoryRoutes(router: AppRouter): void {
    */
   router.post("/api/memories/search", async (request, env, ctx) => {
     const input = parseInput(searchEngramsSchema, await readJsonBody(request));
-    const memory = memoryFor(env);
-    const { results, trace, background } = await recall(memory, {
+    const { results, trace } = await recallMemory(env, ctx, {
       agent: input.agent ?? agentId(env),
       query: input.query,
       limit: input.limit ?? 10,
       ...(input.context_id !== undefined && { contextId: input.context_id }),
     });
-    ctx.waitUntil(background.then(() => maintainQuietly(memory)));
     return json({
       results: results.map((row) => ({ ...memoryView(row), score: row.score, similarity: row.similarity })),
-      embedding_model: memory.embedder.model,
+      embedding_model: trace.model,
       recall: { cache: trace.cache, rows_read: trace.rowsRead, round_trips: trace.roundTrips },
     });
   });
