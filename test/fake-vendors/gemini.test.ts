@@ -3,92 +3,110 @@ import {
   GoogleGenerativeAIAbortError,
   GoogleGenerativeAIError,
   GoogleGenerativeAIFetchError,
-  type GenerativeModel,
+  type GenerateContentResponse,
 } from "@google/generative-ai";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import {
-  defaultEmbedding,
-  embed,
-  fail,
-  hang,
-  reply,
-  stall,
-  type FakeVendor,
-} from "../support/fake-vendors/fake-vendor-server";
+import { describe, expect, it } from "vitest";
+import { defaultEmbedding, embed, fail, reply, stall } from "../support/fake-vendors/fake-vendor-server";
 import { startFakeGemini } from "../support/fake-vendors/gemini";
-import { readUntilStalled } from "./read-until-stalled";
+import { describeVendorContract, eventsOf, timeoutOption, type VendorUnderTest } from "./contract";
+import { abortWhenStalled } from "./read-until-stalled";
+import { useFakeVendor } from "./use-fake-vendor";
 
 const key = "gemini-test-key";
-let fake: FakeVendor;
-let model: GenerativeModel;
-let embedder: GenerativeModel;
-
-beforeAll(async () => {
-  fake = await startFakeGemini();
+const model = "gemini-2.0-flash";
+const { fake, client: models } = useFakeVendor(startFakeGemini, (started) => {
   const genAI = new GoogleGenerativeAI(key);
-  model = genAI.getGenerativeModel({ model: "gemini-2.0-flash" }, { baseUrl: fake.baseURL });
-  embedder = genAI.getGenerativeModel({ model: "text-embedding-004" }, { baseUrl: fake.baseURL });
+  return {
+    chat: genAI.getGenerativeModel({ model }, { baseUrl: started.baseURL }),
+    embedder: genAI.getGenerativeModel({ model: "text-embedding-004" }, { baseUrl: started.baseURL }),
+  };
 });
-afterAll(() => fake.close());
-beforeEach(() => fake.reset());
+
+/** The HTTP status text and google.rpc status name of each scripted status. */
+const statusNames: Record<number, { statusText: string; rpcStatus: string }> = {
+  400: { statusText: "Bad Request", rpcStatus: "INVALID_ARGUMENT" },
+  401: { statusText: "Unauthorized", rpcStatus: "UNAUTHENTICATED" },
+  429: { statusText: "Too Many Requests", rpcStatus: "RESOURCE_EXHAUSTED" },
+  500: { statusText: "Internal Server Error", rpcStatus: "INTERNAL" },
+};
+
+// The REST response names the model in `modelVersion`, which the SDK's types leave out.
+const modelVersion = (response: GenerateContentResponse) =>
+  (response as GenerateContentResponse & { modelVersion?: string }).modelVersion;
+
+const gemini: VendorUnderTest = {
+  vendor: "gemini",
+  key,
+  model,
+  fake,
+  async complete(prompt, { system, timeoutMs } = {}) {
+    const request =
+      system === undefined
+        ? prompt
+        : { systemInstruction: system, contents: [{ role: "user", parts: [{ text: prompt }] }] };
+    const { response } = await models().chat.generateContent(request, timeoutOption(timeoutMs));
+    return {
+      text: response.text(),
+      finishReason: response.candidates?.[0]?.finishReason,
+      usage: response.usageMetadata,
+      model: modelVersion(response),
+    };
+  },
+  async stream(prompt) {
+    const result = await models().chat.generateContentStream(prompt);
+    const deltas: string[] = [];
+    for await (const chunk of result.stream) deltas.push(chunk.text());
+    const response = await result.response;
+    return {
+      deltas,
+      text: response.text(),
+      finishReason: response.candidates?.[0]?.finishReason,
+      usage: response.usageMetadata,
+    };
+  },
+  async open(prompt, signal) {
+    const result = await models().chat.generateContentStream(prompt, { signal });
+    // The aggregated response rejects on abort too; unobserved, that would be an unhandled rejection.
+    result.response.catch(() => undefined);
+    return eventsOf(result.stream, (chunk) => ({
+      text: chunk.text(),
+      ends: chunk.candidates?.[0]?.finishReason !== undefined || chunk.usageMetadata !== undefined,
+    }));
+  },
+  finishReason: "STOP",
+  usage: ({ inputTokens, outputTokens }) => ({
+    promptTokenCount: inputTokens,
+    candidatesTokenCount: outputTokens,
+    totalTokenCount: inputTokens + outputTokens,
+  }),
+  completeRequest: {
+    path: `/v1beta/models/${model}:generateContent`,
+    headers: { "x-goog-api-key": key, "x-goog-api-client": "genai-js/0.24.1", authorization: undefined },
+    body: (prompt, system) => ({
+      systemInstruction: { parts: [{ text: system }] },
+      contents: [{ role: "user", parts: [{ text: prompt }] }],
+    }),
+  },
+  streamRequest: { path: `/v1beta/models/${model}:streamGenerateContent`, query: { alt: "sse" } },
+  failures: {
+    429: GoogleGenerativeAIFetchError,
+    500: GoogleGenerativeAIFetchError,
+    401: GoogleGenerativeAIFetchError,
+    400: GoogleGenerativeAIFetchError,
+  },
+  surfaced: ({ status, message }) => ({
+    statusText: statusNames[status]?.statusText,
+    message: expect.stringContaining(`[${status} ${statusNames[status]?.statusText}] ${message}`),
+  }),
+  timeoutError: GoogleGenerativeAIAbortError,
+};
 
 describe("fake Gemini with @google/generative-ai", () => {
-  it("answers generateContent with the scripted text and usage", async () => {
-    fake.script(reply("Blue, mostly.", { usage: { inputTokens: 5, outputTokens: 4 } }));
-
-    const { response } = await model.generateContent("What colour is the sky?");
-
-    expect(response.text()).toBe("Blue, mostly.");
-    expect(response.candidates?.[0]?.finishReason).toBe("STOP");
-    expect(response.usageMetadata).toMatchObject({ promptTokenCount: 5, candidatesTokenCount: 4, totalTokenCount: 9 });
-  });
-
-  it("records the key in x-goog-api-key and the prompt in the body", async () => {
-    await model.generateContent({
-      systemInstruction: "Be brief.",
-      contents: [{ role: "user", parts: [{ text: "Where is the key?" }] }],
-    });
-
-    const [request] = fake.requests;
-    expect(request).toMatchObject({
-      vendor: "gemini",
-      method: "POST",
-      path: "/v1beta/models/gemini-2.0-flash:generateContent",
-      query: {},
-      apiKey: key,
-    });
-    expect(request?.headers["x-goog-api-key"]).toBe(key);
-    expect(request?.headers["x-goog-api-client"]).toBe("genai-js/0.24.1");
-    expect(request?.headers["authorization"]).toBeUndefined();
-    expect(request?.body).toMatchObject({ contents: [{ role: "user", parts: [{ text: "Where is the key?" }] }] });
-  });
-
-  it("echoes the last user message when nothing is scripted", async () => {
-    const { response } = await model.generateContent("anyone there?");
-    expect(response.text()).toBe("fake-gemini reply to: anyone there?");
-  });
-
-  it("streams the scripted chunks in order and aggregates the response and usage", async () => {
-    fake.script(reply(["Once ", "upon ", "a time"], { usage: { inputTokens: 3, outputTokens: 3 } }));
-
-    const result = await model.generateContentStream("Tell a story");
-    const texts: string[] = [];
-    for await (const chunk of result.stream) texts.push(chunk.text());
-    const response = await result.response;
-
-    expect(texts).toEqual(["Once ", "upon ", "a time"]);
-    expect(response.text()).toBe("Once upon a time");
-    expect(response.usageMetadata).toMatchObject({ promptTokenCount: 3, candidatesTokenCount: 3, totalTokenCount: 6 });
-    expect(response.candidates?.[0]?.finishReason).toBe("STOP");
-    expect(fake.requests[0]).toMatchObject({
-      path: "/v1beta/models/gemini-2.0-flash:streamGenerateContent",
-      query: { alt: "sse" },
-    });
-  });
+  describeVendorContract(gemini);
 
   it("writes each stream event as one data line ended by CRLF pairs", async () => {
-    fake.script(reply(["x", "y"]));
-    const response = await fetch(`${fake.baseURL}/v1beta/models/gemini-2.0-flash:streamGenerateContent?alt=sse`, {
+    fake().script(reply(["x", "y"]));
+    const response = await fetch(`${fake().baseURL}/v1beta/models/${model}:streamGenerateContent?alt=sse`, {
       method: "POST",
       headers: { "content-type": "application/json", "x-goog-api-key": key },
       body: JSON.stringify({ contents: [{ role: "user", parts: [{ text: "raw" }] }] }),
@@ -97,27 +115,42 @@ describe("fake Gemini with @google/generative-ai", () => {
     expect(body).toMatch(/^data: \{.*\}\r\n\r\ndata: \{.*\}\r\n\r\n$/);
   });
 
-  it("returns the scripted vector from embedContent", async () => {
-    fake.script(embed([[0.5, -0.5, 0.25]]));
+  const rpcStatuses = Object.entries(statusNames).map(([status, names]) => [Number(status), names.rpcStatus] as const);
+  it.each(rpcStatuses)("answers a scripted %i with google.rpc's %s", async (status, rpcStatus) => {
+    fake().script(fail(status));
 
-    const result = await embedder.embedContent("embed me");
+    const response = await fetch(`${fake().baseURL}/v1beta/models/${model}:generateContent`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-goog-api-key": key },
+      body: JSON.stringify({ contents: [{ parts: [{ text: "raw" }] }] }),
+    });
+
+    expect(await response.json()).toEqual({
+      error: { code: status, message: expect.any(String), status: rpcStatus },
+    });
+  });
+
+  it("returns the scripted vector from embedContent", async () => {
+    fake().script(embed([[0.5, -0.5, 0.25]]));
+
+    const result = await models().embedder.embedContent("embed me");
 
     expect(result.embedding.values).toEqual([0.5, -0.5, 0.25]);
-    expect(fake.requests[0]).toMatchObject({
+    expect(fake().requests[0]).toMatchObject({
       path: "/v1beta/models/text-embedding-004:embedContent",
       body: { content: { parts: [{ text: "embed me" }] } },
     });
   });
 
   it("returns the scripted vectors from batchEmbedContents, in order", async () => {
-    fake.script(
+    fake().script(
       embed([
         [1, 0],
         [0, 1],
       ]),
     );
 
-    const result = await embedder.batchEmbedContents({
+    const result = await models().embedder.batchEmbedContents({
       requests: ["first", "second"].map((text) => ({ content: { role: "user", parts: [{ text }] } })),
     });
 
@@ -125,49 +158,23 @@ describe("fake Gemini with @google/generative-ai", () => {
       [1, 0],
       [0, 1],
     ]);
-    expect(fake.requests[0]?.body).toMatchObject({ requests: [{ model: "models/text-embedding-004" }, {}] });
+    expect(fake().requests[0]?.body).toMatchObject({ requests: [{ model: "models/text-embedding-004" }, {}] });
   });
 
   it("embeds deterministically when nothing is scripted", async () => {
-    const first = await embedder.embedContent("same text");
-    const again = await embedder.embedContent("same text");
-    const other = await embedder.embedContent("other text");
+    const first = await models().embedder.embedContent("same text");
+    const again = await models().embedder.embedContent("same text");
+    const other = await models().embedder.embedContent("other text");
 
     expect(first.embedding.values).toEqual(defaultEmbedding("same text"));
     expect(again.embedding.values).toEqual(first.embedding.values);
     expect(other.embedding.values).not.toEqual(first.embedding.values);
   });
 
-  it.each([
-    [429, "RESOURCE_EXHAUSTED", "Too Many Requests"],
-    [500, "INTERNAL", "Internal Server Error"],
-    [401, "UNAUTHENTICATED", "Unauthorized"],
-    [400, "INVALID_ARGUMENT", "Bad Request"],
-  ] as const)("surfaces a scripted %i as GoogleGenerativeAIFetchError", async (status, rpcStatus, statusText) => {
-    fake.script(fail(status, "scripted failure"));
-
-    const error = await model.generateContent("x").catch((e: unknown) => e);
-
-    expect(error).toBeInstanceOf(GoogleGenerativeAIFetchError);
-    expect(error).toMatchObject({ status, statusText });
-    expect((error as Error).message).toContain(`[${status} ${statusText}] scripted failure`);
-
-    fake.script(fail(status));
-    const raw = await fetch(`${fake.baseURL}/v1beta/models/gemini-2.0-flash:generateContent`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-goog-api-key": key },
-      body: JSON.stringify({ contents: [{ parts: [{ text: "raw" }] }] }),
-    });
-    expect(await raw.json()).toEqual({ error: { code: status, message: expect.any(String), status: rpcStatus } });
-  });
-
   it("refuses an unknown key as Gemini does: 400 API_KEY_INVALID, which the SDK surfaces with its details", async () => {
     const strict = await startFakeGemini({ apiKey: "the-right-key" });
     try {
-      const wrong = new GoogleGenerativeAI("a-wrong-key").getGenerativeModel(
-        { model: "gemini-2.0-flash" },
-        { baseUrl: strict.baseURL },
-      );
+      const wrong = new GoogleGenerativeAI("a-wrong-key").getGenerativeModel({ model }, { baseUrl: strict.baseURL });
       const error = await wrong.generateContent("x").catch((e: unknown) => e);
       expect(error).toBeInstanceOf(GoogleGenerativeAIFetchError);
       expect(error).toMatchObject({ status: 400, errorDetails: [{ reason: "API_KEY_INVALID" }] });
@@ -176,33 +183,21 @@ describe("fake Gemini with @google/generative-ai", () => {
     }
   });
 
-  it("lets a hanging call time out, and sees the connection closed", async () => {
-    fake.script(hang());
+  it("surfaces an abort mid-stream as a generic read error, on the stream and on the aggregated response", async () => {
+    fake().script(stall(["no ", "end"]));
+    let aggregate: Promise<unknown> = Promise.resolve();
 
-    const error = await model.generateContent("x", { timeout: 200 }).catch((e: unknown) => e);
+    const { settled } = await abortWhenStalled(async (signal) => {
+      const result = await models().chat.generateContentStream("x", { signal });
+      aggregate = result.response.catch((error: unknown) => error);
+      return result.stream;
+    });
 
-    expect(error).toBeInstanceOf(GoogleGenerativeAIAbortError);
-    await fake.clientClosed(fake.requests[0]!);
-  });
-
-  it("stalls after the scripted chunks, and sees an abort mid-stream as a closed connection", async () => {
-    fake.script(stall(["no ", "end"]));
-    const controller = new AbortController();
-
-    const result = await model.generateContentStream("x", { signal: controller.signal });
-    // The aggregated response rejects on abort too; unobserved, that would be an unhandled rejection.
-    const aggregate = result.response.catch((error: unknown) => error);
-    const { items, waiting } = await readUntilStalled(result.stream);
-    controller.abort();
-
-    await fake.clientClosed(fake.requests[0]!);
     // SDK quirk: an abort after the headers is not a GoogleGenerativeAIAbortError but a generic read error.
-    for (const error of [await waiting, await aggregate]) {
+    for (const error of [settled, await aggregate]) {
       expect(error).toBeInstanceOf(GoogleGenerativeAIError);
       expect(error).not.toBeInstanceOf(GoogleGenerativeAIAbortError);
       expect((error as Error).message).toBe("[GoogleGenerativeAI Error]: Error reading from the stream");
     }
-    expect(items.map((chunk) => chunk.text())).toEqual(["no ", "end"]);
-    expect(items.every((chunk) => chunk.candidates?.[0]?.finishReason === undefined)).toBe(true);
   });
 });

@@ -18,3 +18,16 @@ export async function readUntilStalled<T>(
     items.push(result.value);
   }
 }
+
+/**
+ * Opens a stream with `open`, reads it until it stalls, then aborts it: what came before the stall, and what
+ * the read still waiting at the abort settled to (a rejected read gives its error).
+ */
+export async function abortWhenStalled<T>(
+  open: (signal: AbortSignal) => Promise<AsyncIterable<T>>,
+): Promise<{ items: T[]; settled: unknown }> {
+  const controller = new AbortController();
+  const { items, waiting } = await readUntilStalled(await open(controller.signal));
+  controller.abort();
+  return { items, settled: await waiting };
+}
