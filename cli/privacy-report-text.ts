@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import { settingsSchema } from "../stack/config";
+import type { ProviderName } from "../worker/llm/provider-catalog";
 import { heartbeatPayload, registrationPayload, telemetryPayload } from "../worker/outbound/payloads";
 
 /** The settings that decide what may leave the account. */
@@ -35,7 +36,7 @@ const vendorHosts = {
   anthropic: "api.anthropic.com",
   gemini: "generativelanguage.googleapis.com",
   groq: "api.groq.com",
-} as const;
+} as const satisfies Record<Exclude<ProviderName, "workers-ai">, string>;
 
 type JsonSchema = {
   type?: string | string[];
@@ -63,13 +64,10 @@ export function payloadFields(schema: z.ZodMiniType): string[] {
   return fields;
 }
 
-function providerLine(name: string, settings: ReportSettings): string {
+function providerLine(name: ProviderName, settings: ReportSettings): string {
   if (name === "workers-ai")
     return "- Workers AI: runs inside your own Cloudflare account (the `AI` binding); nothing leaves it.";
-  const host =
-    name === "openai" && settings.openaiBaseUrl
-      ? new URL(settings.openaiBaseUrl).host
-      : vendorHosts[name as keyof typeof vendorHosts];
+  const host = name === "openai" && settings.openaiBaseUrl ? new URL(settings.openaiBaseUrl).host : vendorHosts[name];
   return `- ${name} (${host}), with your ${name} key only.`;
 }
 

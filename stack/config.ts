@@ -1,17 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import {
+  embeddingOptions,
+  providerNames,
+  type EmbeddingOption,
+  type ProviderName,
+} from "../worker/llm/provider-catalog";
 import { nameLimitProblems, prefixPattern, prefixRule } from "./names";
 
-/** Providers a chat request can be answered by. */
-export const llmProviders = ["workers-ai", "openai", "anthropic", "gemini", "groq"] as const;
-export type LlmProvider = (typeof llmProviders)[number];
-
-/**
- * Providers that produce the memory's embeddings; `hash` is the built-in hashing embedding (no model,
- * nothing leaves the account, no enrichment, no paraphrases found).
- */
-export const embeddingProviders = ["workers-ai", "openai", "gemini", "hash"] as const;
-export type EmbeddingProvider = (typeof embeddingProviders)[number];
+/** The catalog's lists under the names `sos init` (cli/sos/commands/init.ts) imports them by. */
 
 /** Provider API keys, each a secret config key of its own and a `secret_text` binding of the worker. */
 export const providerKeyNames = {
@@ -19,7 +16,7 @@ export const providerKeyNames = {
   anthropic: "anthropicApiKey",
   gemini: "geminiApiKey",
   groq: "groqApiKey",
-} as const;
+} as const satisfies Partial<Record<ProviderName, string>>;
 export type KeyedProvider = keyof typeof providerKeyNames;
 
 const secretKeys = ["agentKey", ...Object.values(providerKeyNames)] as const;
@@ -85,12 +82,12 @@ export const settingsSchema = z.object({
     .default(""),
   allowPrefixChange: z.stringbool({ error: "true or false" }).default(false),
   pagesKeepDeployments: z.coerce.number().int().min(1).max(50).default(10),
-  llmProvider: z.enum(llmProviders).default("workers-ai"),
+  llmProvider: z.enum(providerNames).default("workers-ai"),
   llmModel: z.string().max(200).default(""),
-  llmFallback: list(z.enum(llmProviders)).default([]),
+  llmFallback: list(z.enum(providerNames)).default([]),
   llmTimeoutSeconds: z.coerce.number().int().min(1).max(600).default(60),
   openaiBaseUrl: z.union([z.literal(""), z.url({ protocol: /^https?$/ })]).default(""),
-  embeddingProvider: z.enum(embeddingProviders).default("workers-ai"),
+  embeddingProvider: z.enum(embeddingOptions).default("workers-ai"),
   allowedOrigins: list(origin).default([]),
   sessionTtlSeconds: z.coerce.number().int().min(60).max(31_536_000).default(86_400),
   workersDevSubdomain: z
@@ -211,7 +208,7 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
 /** Each provider that will be called needs its key (an OpenAI-compatible server may run without one). */
 function providerProblems(settings: Partial<Settings>, secrets: Partial<Record<SecretKey, unknown>>): string[] {
   const problems: string[] = [];
-  const needsKey = (provider: LlmProvider | EmbeddingProvider) =>
+  const needsKey = (provider: ProviderName | EmbeddingOption) =>
     provider in providerKeyNames &&
     !secrets[providerKeyNames[provider as KeyedProvider]] &&
     !(provider === "openai" && settings.openaiBaseUrl);

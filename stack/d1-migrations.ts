@@ -1,7 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { cloudflareRequest, type RetryPolicy } from "./cloudflare-api";
 import { changedKeys, onlyTokenChanged } from "./dynamic-inputs";
-import { createMigrationsTableSql, listAppliedSql, migrationRequestSql, type MigrationFile } from "./migration-plan";
+import {
+  createMigrationsTableSql,
+  inRunOrder,
+  listAppliedSql,
+  migrationRequestSql,
+  type MigrationFile,
+} from "./migration-plan";
 
 /** One migration file as the resource carries it. */
 export interface MigrationInput {
@@ -46,12 +52,6 @@ const compared = ["accountId", "databaseId", "databaseName", "apiToken"] as cons
  * everywhere yet): the calls of a resource being created retry it, as they retry 429, 5xx and the network.
  */
 const freshDatabase: Partial<RetryPolicy> = { retryCodes: [10021] };
-
-/** Files in the order they run: by their number, as wrangler orders them. */
-function runOrder(names: string[]): string[] {
-  const number = (name: string) => Number.parseInt(name.split("_")[0] ?? "", 10);
-  return [...names].sort((a, b) => number(a) - number(b) || (a < b ? -1 : 1));
-}
 
 async function d1Query(
   target: Target,
@@ -113,7 +113,7 @@ function editedError(names: string[]): Error {
 
 /** Files this stack applied whose text changed since. */
 function editedFiles(files: D1MigrationsState["files"], applied: D1MigrationsState["applied"]): string[] {
-  return runOrder(Object.keys(files)).filter((name) => {
+  return inRunOrder(Object.keys(files)).filter((name) => {
     const checksum = applied[name];
     return typeof checksum === "string" && checksum !== files[name]!.checksum;
   });
@@ -142,7 +142,7 @@ function reconcile(
 export function pendingMigrations(applied: D1MigrationsState["applied"], files: D1MigrationsInputs["files"]): string[] {
   const edited = editedFiles(files, applied);
   if (edited.length > 0) throw editedError(edited);
-  return runOrder(Object.keys(files)).filter((name) => !(name in applied));
+  return inRunOrder(Object.keys(files)).filter((name) => !(name in applied));
 }
 
 /**
@@ -161,7 +161,7 @@ async function migrate(
 
   const recorded = await appliedNames(inputs, retry);
   const { applied, appliedOutside } = reconcile(recorded, inputs.files, previous);
-  const pending = runOrder(Object.keys(inputs.files)).filter((name) => !recorded.includes(name));
+  const pending = inRunOrder(Object.keys(inputs.files)).filter((name) => !recorded.includes(name));
   let bookmark = "";
   if (pending.length > 0) {
     bookmark = await currentBookmark(inputs, retry);

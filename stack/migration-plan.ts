@@ -46,9 +46,12 @@ export function readMigrationFiles(dir: string): MigrationFile[] {
       throw new MigrationError(`${path.join(dir, name)}: migration files are named NNNN_name.sql`);
     }
   }
-  return names
-    .sort((a, b) => migrationNumber(a) - migrationNumber(b) || (a < b ? -1 : 1))
-    .map((name) => migrationFile(name, readFileSync(path.join(dir, name), "utf8")));
+  return inRunOrder(names).map((name) => migrationFile(name, readFileSync(path.join(dir, name), "utf8")));
+}
+
+/** Migration file names in the order they run: by their number, as wrangler orders them. */
+export function inRunOrder(names: Iterable<string>): string[] {
+  return [...names].sort((a, b) => migrationNumber(a) - migrationNumber(b) || (a < b ? -1 : 1));
 }
 
 /** Normalises and checks one file's text. */

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { settingsSchema } from "../../stack/config";
 import { projectRoot } from "../../stack/paths";
+import { embeddingModels, embeddingOptions, providerNames } from "../../worker/llm/provider-catalog";
 
 /** Every setting is declared three times for three readers; this keeps the three in step. */
 const project = parse(readFileSync(path.join(projectRoot, "Pulumi.yaml"), "utf8")) as {
@@ -39,5 +40,30 @@ describe("the settings, as Pulumi.yaml, the config reader and the docs declare t
       // An empty default is described in words (`sos-<stack>`, "the prefix", ...); any other is quoted.
       expect(documented, `docs' default of ${key}`).toBe(`\`${JSON.stringify(declared.default).replace(/^"|"$/g, "")}\``);
     }
+  });
+
+  it.each([
+    ["llmProvider", providerNames],
+    ["embeddingProvider", embeddingOptions],
+  ] as const)("list the values of %s that the worker knows", (key, names) => {
+    expect(rows.get(key)!.type).toBe(names.map((name) => `\`${name}\``).join(", "));
+    for (const name of names) expect(project.config[key]!.description).toContain(name);
+  });
+});
+
+describe("the providers, as docs/api.md's table lists them", () => {
+  const api = readFileSync(path.join(projectRoot, "docs", "api.md"), "utf8");
+  const table = api.slice(api.indexOf("| provider | SDK |")).split("\n\n")[0]!;
+  const embeddingColumn = new Map(
+    [...table.matchAll(/^\| `([\w-]+)`[^|]*\|[^|]*\|[^|]*\| ([^|]+) \|$/gm)].map((match) => [match[1]!, match[2]!]),
+  );
+
+  it("name every provider", () => {
+    expect([...embeddingColumn.keys()]).toEqual([...providerNames]);
+  });
+
+  it.each(providerNames)("name the embedding model of %s", (name) => {
+    const embedding = Object.entries(embeddingModels).find(([option]) => option === name)?.[1];
+    expect(embeddingColumn.get(name)).toBe(embedding ? `\`${embedding.model}\`` : "—");
   });
 });

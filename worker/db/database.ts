@@ -1,6 +1,6 @@
 import type { D1Database } from "@cloudflare/workers-types/index";
 import { Kysely, type ColumnType } from "kysely";
-import { D1Dialect } from "kysely-d1";
+import { CurrentD1Dialect } from "./d1-dialect";
 
 /**
  * The D1 tables as schema/*.sql creates them, column for column (nullability included). This is
@@ -211,5 +211,5 @@ export interface D1MigrationsTable {
 export type Db = Kysely<Database>;
 
 export function createDb(d1: D1Database): Db {
-  return new Kysely<Database>({ dialect: new D1Dialect({ database: d1 }) });
+  return new Kysely<Database>({ dialect: new CurrentD1Dialect({ database: d1 }) });
 }

@@ -1,5 +1,6 @@
 import type { D1Database } from "@cloudflare/workers-types/index";
 import type { Compilable } from "kysely";
+import { runBatch } from "./batch";
 
 type RowsOf<Q extends readonly Compilable<unknown>[]> = {
   -readonly [K in keyof Q]: Q[K] extends Compilable<infer Row> ? Row[] : never;
@@ -23,15 +24,11 @@ export class QueryMeter {
 
   async run<const Q extends readonly Compilable<unknown>[]>(queries: Q): Promise<RowsOf<Q>> {
     if (queries.length === 0) return [] as unknown as RowsOf<Q>;
-    const statements = queries.map((query) => {
-      const compiled = query.compile();
-      return this.d1.prepare(compiled.sql).bind(...compiled.parameters);
-    });
     const started = performance.now();
-    const results = await this.d1.batch<Record<string, unknown>>(statements);
+    const results = await runBatch(this.d1, queries);
     this.waitedMs += performance.now() - started;
     this.roundTrips += 1;
-    this.statements += statements.length;
+    this.statements += queries.length;
     for (const result of results) {
       this.rowsRead += result.meta?.rows_read ?? 0;
       this.sqlMs += result.meta?.duration ?? 0;

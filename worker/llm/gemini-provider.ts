@@ -17,9 +17,10 @@ import {
   streamEndedEarly,
 } from "./provider";
 import { defaultModel } from "./models";
+import { embeddingModels } from "./provider-catalog";
 import { requestTimeoutMs } from "./timeouts";
 
-export const geminiDefaults = { model: defaultModel("gemini"), embeddingModel: "gemini-embedding-001" };
+export const geminiDefaults = { model: defaultModel("gemini"), embeddingModel: embeddingModels.gemini.model };
 
 function toProviderError(error: unknown, key: string | undefined, signal?: AbortSignal): ProviderError {
   if (error instanceof ProviderError) return error;

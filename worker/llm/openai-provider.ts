@@ -3,9 +3,10 @@ import type { Env } from "../env";
 import { openAiStyleProvider, toProviderError, type OpenAiStyleClient } from "./openai-style";
 import type { Embeddings, LlmProvider } from "./provider";
 import { defaultModel } from "./models";
+import { embeddingModels } from "./provider-catalog";
 import { requestTimeoutMs } from "./timeouts";
 
-export const openaiDefaults = { model: defaultModel("openai"), embeddingModel: "text-embedding-3-small" };
+export const openaiDefaults = { model: defaultModel("openai"), embeddingModel: embeddingModels.openai.model };
 
 /** OpenAI, or any OpenAI-compatible server at OPENAI_BASE_URL (a local Ollama, say). */
 export function openaiProvider(env: Env): LlmProvider {

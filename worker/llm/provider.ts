@@ -1,6 +1,6 @@
-/** The model providers a chat can be answered by; the names are the settings' values. */
-export const providerNames = ["workers-ai", "openai", "anthropic", "gemini", "groq"] as const;
-export type ProviderName = (typeof providerNames)[number];
+import type { ProviderName } from "./provider-catalog";
+
+export type { ProviderName };
 
 export interface ChatMessage {
   role: "system" | "user" | "assistant";

@@ -4,7 +4,8 @@ import { geminiProvider } from "./gemini-provider";
 import { groqProvider } from "./groq-provider";
 import { providerModels } from "./models";
 import { openaiProvider } from "./openai-provider";
-import { providerNames, type LlmProvider, type ProviderName } from "./provider";
+import type { LlmProvider } from "./provider";
+import { providerNames, type ProviderName } from "./provider-catalog";
 import { workersAiProvider } from "./workers-ai-provider";
 
 const factories: Record<ProviderName, (env: Env) => LlmProvider> = {

@@ -1,5 +1,6 @@
 import type { Env } from "../env";
 import { defaultModel } from "./models";
+import { embeddingModels } from "./provider-catalog";
 import {
   ProviderError,
   streamEndedEarly,
@@ -11,7 +12,7 @@ import {
 
 export const workersAiDefaults = {
   model: defaultModel("workers-ai"),
-  embeddingModel: "@cf/baai/bge-base-en-v1.5",
+  embeddingModel: embeddingModels["workers-ai"].model,
 };
 
 /** The slice of the AI binding used here; its typed overloads do not take a model chosen at run time. */

@@ -1,20 +1,8 @@
 import type { Env } from "../env";
-import { geminiDefaults } from "../llm/gemini-provider";
-import { openaiDefaults } from "../llm/openai-provider";
-import type { ProviderName } from "../llm/provider";
-import { attemptsFor, isConfigured } from "../llm/registry";
-import { workersAiDefaults } from "../llm/workers-ai-provider";
-import { hashDimensions, hashEmbedding, hashModel } from "./hash-embedding";
+import { embeddingModelFacts, embeddingModels, type EmbeddingProviderName } from "../llm/provider-catalog";
+import { attemptsFor, isConfigured, isProviderName } from "../llm/registry";
+import { hashEmbedding } from "./hash-embedding";
 import { unitVector } from "./vector-codec";
-
-/** The providers that can embed: the model used, how much of a text it takes, its vectors' size. */
-export const embeddingProviders = {
-  "workers-ai": { model: workersAiDefaults.embeddingModel, maxChars: 2_000, dims: 768 },
-  openai: { model: openaiDefaults.embeddingModel, maxChars: 24_000, dims: 1536 },
-  gemini: { model: geminiDefaults.embeddingModel, maxChars: 8_000, dims: 3072 },
-} as const satisfies Partial<Record<ProviderName, { model: string; maxChars: number; dims: number }>>;
-
-export type EmbeddingProviderName = keyof typeof embeddingProviders;
 
 /** The most texts embedded in one vendor call (Workers AI and Gemini take 100). */
 export const maxEmbedBatch = 32;
@@ -40,8 +28,9 @@ export class EmbeddingError extends Error {
   }
 }
 
+/** Whether EMBEDDING_PROVIDER names a provider (`hash` embeds in the worker). */
 export function isEmbeddingProvider(name: string): name is EmbeddingProviderName {
-  return Object.hasOwn(embeddingProviders, name);
+  return isProviderName(name) && Object.hasOwn(embeddingModels, name);
 }
 
 /**
@@ -53,7 +42,7 @@ export function isEmbeddingProvider(name: string): name is EmbeddingProviderName
 export function embedderFor(env: Env): Embedder {
   const name = env.EMBEDDING_PROVIDER?.trim() ?? "";
   if (!isEmbeddingProvider(name) || !isConfigured(env, name)) return hashEmbedder;
-  const { model, maxChars } = embeddingProviders[name];
+  const { model, maxChars } = embeddingModels[name];
   return {
     model,
     provider: name,
@@ -76,14 +65,13 @@ export function embedderFor(env: Env): Embedder {
   };
 }
 
-/** The usual size of a model's vectors (the hashing embedding's, a provider's, else 768). */
+/** The usual size of a model's vectors (an option's model's, else 768). */
 export function usualDimensions(model: string): number {
-  if (model === hashModel) return hashDimensions;
-  return Object.values(embeddingProviders).find((provider) => provider.model === model)?.dims ?? 768;
+  return embeddingModelFacts(model)?.dims ?? 768;
 }
 
 export const hashEmbedder: Embedder = {
-  model: hashModel,
+  model: embeddingModels.hash.model,
   provider: undefined,
   semantic: false,
   embed: async (texts) => texts.map(hashEmbedding),

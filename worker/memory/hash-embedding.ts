@@ -1,11 +1,7 @@
+import { embeddingModels } from "../llm/provider-catalog";
 import { stopwords, wordPattern } from "./words";
 
-/** The model name stored with vectors of the built-in hashing embedding. */
-export const hashModel = "sos-hash-v1";
-export const hashDimensions = 512;
-
-/** Characters of a text that are embedded; the rest adds CPU and little meaning. */
-const maxChars = 8_000;
+const { dims: hashDimensions, maxChars } = embeddingModels.hash;
 
 /**
  * A lexical embedding that needs no model: feature hashing, into 512 signed buckets, of each word's

@@ -1,8 +1,8 @@
 import type { D1Database } from "@cloudflare/workers-types/index";
 import { createDb, type Db } from "../db/database";
 import type { Env } from "../env";
+import { embeddingModelFacts } from "../llm/provider-catalog";
 import { embedderFor, type Embedder } from "./embedder";
-import { hashModel } from "./hash-embedding";
 
 /** What the memory engine works with: the database, and the embedder the configuration picks. */
 export interface Memory {
@@ -23,20 +23,9 @@ export function memoryFor(env: Env): Memory {
  */
 export const nearDuplicateCosine = 0.92;
 
-/**
- * The cosine below which a vector match is not a match, per model: each model spreads unrelated
- * texts differently (bge and Gemini rarely score unrelated text under 0.4, OpenAI's v3 models often
- * under 0.2, the hashing embedding near 0). Full-text matches need no threshold.
- */
-const similarityFloors: Record<string, number> = {
-  [hashModel]: 0.15,
-  "@cf/baai/bge-base-en-v1.5": 0.5,
-  "text-embedding-3-small": 0.3,
-  "gemini-embedding-001": 0.5,
-};
-
+/** The cosine below which a vector match of a model is not a match (provider-catalog.ts). */
 export function similarityFloor(model: string): number {
-  return similarityFloors[model] ?? 0.3;
+  return embeddingModelFacts(model)?.similarityFloor ?? 0.3;
 }
 
 /** Logs a memory failure without user content: the event, and the error's class. */

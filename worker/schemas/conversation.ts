@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { providerNames } from "../llm/provider";
+import { providerNames } from "../llm/provider-catalog";
 import { text } from "./common";
 
 export const conversationLimits = {

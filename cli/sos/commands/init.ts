@@ -1,8 +1,15 @@
 import { parseArgs } from "node:util";
-import { defaultPrefix, embeddingProviders, llmProviders, providerKeyNames, settingsSchema, type KeyedProvider } from "../../../stack/config";
+import { defaultPrefix, providerKeyNames, settingsSchema, type KeyedProvider } from "../../../stack/config";
+import { embeddingOptions, providerNames } from "../../../worker/llm/provider-catalog";
 import { payloadFields, privacyReport, reportSettingsFrom } from "../../privacy-report-text";
 import { registrationPayload, telemetryPayload } from "../../../worker/outbound/payloads";
-import { checkPermissions, getWorkersDevSubdomain, listAccounts, noWorkersDevSubdomainMessage, verifyToken } from "../cloudflare-account";
+import {
+  checkPermissions,
+  getWorkersDevSubdomain,
+  listAccounts,
+  noWorkersDevSubdomainMessage,
+  verifyToken,
+} from "../cloudflare-account";
 import { describePlan } from "../change-plan";
 import { SosError, UsageError } from "../errors";
 import { previewStack, runStack } from "../operations";
@@ -30,10 +37,10 @@ ${stackFlagsHelp}
   --agent-name <name>        the agent's name; default: SOS
   --agent-id <id>            the id memories are stored under; default: the prefix (restoring a
                              backup of another agent: give its id)
-  --llm-provider <name>      ${llmProviders.join(", ")}; default: workers-ai
+  --llm-provider <name>      ${providerNames.join(", ")}; default: workers-ai
   --llm-model <model>        the provider's model; default: the provider's default
   --openai-base-url <url>    an OpenAI-compatible server instead of OpenAI
-  --embedding-provider <p>   ${embeddingProviders.join(", ")}; default: workers-ai
+  --embedding-provider <p>   ${embeddingOptions.join(", ")}; default: workers-ai
   --retain-data <bool>       keep the memories (D1) on destroy; default: true
   --adopt-database-id <id>   take over a D1 database kept by an earlier destroy (its memories and
                              recorded migrations stay as they are)
@@ -111,7 +118,9 @@ export async function init(argv: string[]): Promise<void> {
   const report = privacyReport(reportSettingsFrom(prefixed({ ...existing, ...config.plain })));
   if (config.plain.yellowPages === "true") {
     ui.note(report, "What this deployment may send out of your account");
-    if (!(await ui.confirm({ message: "List the agent in the Yellow Pages with exactly these fields?", initial: false }))) {
+    if (
+      !(await ui.confirm({ message: "List the agent in the Yellow Pages with exactly these fields?", initial: false }))
+    ) {
       await open.stack.setConfig("sos:yellowPages", { value: "false" });
       ui.info("The Yellow Pages listing is off.");
     }
@@ -193,7 +202,8 @@ async function pickAccount(ui: Ui, accounts: { id: string; name: string }[], cho
     }
     return chosen;
   }
-  if (accounts.length === 0) throw new SosError("The token reaches no account.", "Create the token from the account it should deploy into.");
+  if (accounts.length === 0)
+    throw new SosError("The token reaches no account.", "Create the token from the account it should deploy into.");
   if (accounts.length === 1) return accounts[0]!.id;
   return ui.select({
     message: "Which Cloudflare account?",
@@ -262,12 +272,14 @@ async function askConfig(ui: Ui, flags: Flags, existing: Record<string, string>,
   });
   const llmProvider = await ui.select({
     message: "Model provider",
-    choices: llmProviders.map((name) => ({
+    choices: providerNames.map((name) => ({
       value: name,
       label: name,
       hint: name === "workers-ai" ? "inside your Cloudflare account, no key" : `needs your ${name} key`,
     })),
-    initial: oneOf("llm-provider", llmProviders, flags["llm-provider"]) ?? ((existing.llmProvider || "workers-ai") as (typeof llmProviders)[number]),
+    initial:
+      oneOf("llm-provider", providerNames, flags["llm-provider"]) ??
+      ((existing.llmProvider || "workers-ai") as (typeof providerNames)[number]),
     flag: "--llm-provider",
   });
   const openaiBaseUrl = flags["openai-base-url"] ?? existing.openaiBaseUrl ?? "";
@@ -285,7 +297,7 @@ async function askConfig(ui: Ui, flags: Flags, existing: Record<string, string>,
   }
   const embeddingProvider = await ui.select({
     message: "Embedding provider of the memory",
-    choices: embeddingProviders
+    choices: embeddingOptions
       .filter((name) => name === "workers-ai" || name === "hash" || name === llmProvider)
       .map((name) => ({
         value: name,
@@ -293,22 +305,47 @@ async function askConfig(ui: Ui, flags: Flags, existing: Record<string, string>,
         hint: name === "hash" ? "built in: nothing is sent, no paraphrases found" : undefined,
       })),
     initial:
-      oneOf("embedding-provider", embeddingProviders, flags["embedding-provider"]) ??
-      ((existing.embeddingProvider || "workers-ai") as (typeof embeddingProviders)[number]),
+      oneOf("embedding-provider", embeddingOptions, flags["embedding-provider"]) ??
+      ((existing.embeddingProvider || "workers-ai") as (typeof embeddingOptions)[number]),
     flag: "--embedding-provider",
   });
-  const retainData = await askBoolean(ui, flags, existing, "retain-data", "retainData", true,
-    "Keep the memories (the D1 database) when the deployment is destroyed?");
-  const yellowPages = await askBoolean(ui, flags, existing, "yellow-pages", "yellowPages", false,
-    `Opt in to the Yellow Pages? It publishes ${payloadFields(registrationPayload).join(", ")}; never user data.`);
-  const telemetry = await askBoolean(ui, flags, existing, "telemetry", "telemetry", false,
-    `Opt in to anonymous telemetry? Once a day: ${payloadFields(telemetryPayload).join(", ")}, no identifier.`);
+  const retainData = await askBoolean(
+    ui,
+    flags,
+    existing,
+    "retain-data",
+    "retainData",
+    true,
+    "Keep the memories (the D1 database) when the deployment is destroyed?",
+  );
+  const yellowPages = await askBoolean(
+    ui,
+    flags,
+    existing,
+    "yellow-pages",
+    "yellowPages",
+    false,
+    `Opt in to the Yellow Pages? It publishes ${payloadFields(registrationPayload).join(", ")}; never user data.`,
+  );
+  const telemetry = await askBoolean(
+    ui,
+    flags,
+    existing,
+    "telemetry",
+    "telemetry",
+    false,
+    `Opt in to anonymous telemetry? Once a day: ${payloadFields(telemetryPayload).join(", ")}, no identifier.`,
+  );
   return {
     plain: {
       prefix,
       agentName,
       agentId: checked("agent-id", settingCheck("agentId"), flags["agent-id"] ?? existing.agentId ?? ""),
-      adoptDatabaseId: checked("adopt-database-id", settingCheck("adoptDatabaseId"), flags["adopt-database-id"] ?? existing.adoptDatabaseId ?? ""),
+      adoptDatabaseId: checked(
+        "adopt-database-id",
+        settingCheck("adoptDatabaseId"),
+        flags["adopt-database-id"] ?? existing.adoptDatabaseId ?? "",
+      ),
       llmProvider,
       llmModel: flags["llm-model"] ?? existing.llmModel ?? "",
       openaiBaseUrl,
