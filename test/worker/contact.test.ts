@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalWorker, type LocalWorker } from "../../cli/local-worker";
+import { ContactLimitReached } from "../../worker/contact/rate-limit";
+import { toHttpError } from "../../worker/http/error-mapper";
 import { defaultTestVars, useWorker, type HarnessResponse } from "../support/worker-harness";
 
 const harness = useWorker();
@@ -70,7 +72,9 @@ describe("POST /api/contact (public)", () => {
     for (let i = 0; i < 5; i++) expect((await send({ from_agent: "chatty", message: `m${i}` }, ip)).status).toBe(201);
     const limited = await send({ from_agent: "chatty", message: "one too many" }, ip);
     expect(limited.status).toBe(429);
-    expect(limited.body.error.code).toBe("rate_limited");
+    expect(limited.body).toEqual({
+      error: { code: "rate_limited", message: "Too many messages from this caller; try again later." },
+    });
     const retryAfter = Number(limited.headers.get("retry-after"));
     expect(retryAfter).toBeGreaterThan(0);
     expect(retryAfter).toBeLessThanOrEqual(600);
@@ -270,7 +274,9 @@ describe("the inbox under a flood", () => {
     // ... and then the inbox is full for everyone until the hour ends.
     const full = await post("192.0.2.4", "hello");
     expect(full.status).toBe(429);
-    expect(full.body.error.code).toBe("inbox_full");
+    expect(full.body).toEqual({
+      error: { code: "inbox_full", message: "The inbox takes no more messages this hour; try again later." },
+    });
     const retryAfter = Number(full.headers.get("retry-after"));
     expect(retryAfter).toBeGreaterThan(0);
     expect(retryAfter).toBeLessThanOrEqual(3600);
@@ -309,5 +315,20 @@ describe("the inbox in a local run (npm start's listener)", () => {
       .prepare("SELECT DISTINCT caller FROM contact_rate_limits WHERE caller != 'inbox'")
       .all<{ caller: string }>();
     expect(callers.results.map((row) => row.caller)).toEqual([createHash("sha256").update("127.0.0.1").digest("hex")]);
+  });
+});
+
+describe("ContactLimitReached (the inbox's own refusal, mapped by the http layer)", () => {
+  it("becomes a 429 with its window's code and the seconds left as Retry-After", () => {
+    expect(toHttpError(new ContactLimitReached("caller", 37))).toMatchObject({
+      status: 429,
+      code: "rate_limited",
+      headers: { "retry-after": "37" },
+    });
+    expect(toHttpError(new ContactLimitReached("inbox", 1200))).toMatchObject({
+      status: 429,
+      code: "inbox_full",
+      headers: { "retry-after": "1200" },
+    });
   });
 });

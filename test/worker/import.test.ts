@@ -1,16 +1,24 @@
 import { describe, expect, it } from "vitest";
 import { appendToSession } from "../../worker/sessions/session-store";
+import { useFakeVendors } from "../support/use-fake-vendors";
 import { useWorker, type WorkerHarness } from "../support/worker-harness";
 import { vectorRows, waitFor } from "./memory-support";
 
 /**
  * A backup of deployment A (GET /api/export) taken back with POST /api/import into fresh deployments:
- * B gets the whole document at once (twice), C gets it in two parts. Each is a real worker with its
- * own D1 and KV; all three embed with the built-in hashing embedding.
+ * B gets the whole document at once (twice), C gets it in two parts, D gets it as an export made
+ * before vectors were exported. Each is a real worker with its own D1 and KV; all four embed with the
+ * built-in hashing embedding. E and F embed with OpenAI's model (the fake vendor), to show a backup's
+ * vectors reused under the same model and embedded anew under another.
  */
 const a = useWorker();
 const b = useWorker();
 const c = useWorker();
+const d = useWorker();
+const { vendors, egress } = useFakeVendors();
+const openaiVars = { EMBEDDING_PROVIDER: "openai", OPENAI_API_KEY: "sk-openai-import-test-0001" };
+const e = useWorker(openaiVars, () => ({ outbound: (request) => egress().outbound(request) }));
+const f = useWorker(openaiVars, () => ({ outbound: (request) => egress().outbound(request) }));
 
 const inner = { p: 0.9, e: 0.8, mu: 0.7, v: 0.6, n: 0.5, delta: 0.4, r: 0.3, phi: 0.2 };
 const outer = { pt: 0.1, et: 0.2, mut: 0.3, vt: 0.4, nt: 0.5, deltat: 0.6, rt: 0.7, phit: 0.8 };
@@ -37,7 +45,7 @@ async function seedA(): Promise<Record<string, string>> {
     (await a.request("POST", "/store", { agent: "river", context_id: "r-1", text: "A Mirror engram of another agent" }))
       .status,
   ).toBe(200);
-  // The seed's own embedding column, written by older tools: a BLOB the export gives in base64.
+  // The seed's own embedding column, written by older tools: the runtime neither reads nor exports it.
   await (await a.d1()).prepare("UPDATE engrams SET embedding = x'010203FA' WHERE id = ?").bind(ids["tea"]).run();
   // A recall records accessed_at (in the background).
   expect((await a.request("POST", "/api/memories/search", { query: "peanut" })).status).toBe(200);
@@ -88,6 +96,18 @@ async function scalar(harness: WorkerHarness, sql: string, ...bindings: unknown[
     .first("n");
 }
 
+/** Each engram's stored vector, byte for byte. */
+async function storedVectors(harness: WorkerHarness) {
+  const result = await (
+    await harness.d1()
+  )
+    .prepare(
+      "SELECT engram_id, model, dims, hex(bits) AS bits, hex(q8) AS q8, scale FROM engram_vectors ORDER BY engram_id",
+    )
+    .all();
+  return result.results;
+}
+
 async function rowCounts(harness: WorkerHarness) {
   return {
     engrams: await scalar(harness, "SELECT count(*) AS n FROM engrams"),
@@ -110,7 +130,17 @@ describe("POST /api/import: a backup into an empty deployment", () => {
     backup = await exported(a);
     expect(backup.counts).toEqual({ engrams: 5, agent_state: 1, sessions: 2, contacts: 1, conversations: 0 });
     const tea = backup.engrams.find((engram: { id: string }) => engram.id === ids["tea"]);
-    expect(tea).toMatchObject({ ref_count: 2, embedding: "AQID+g==" });
+    expect(tea).toMatchObject({ ref_count: 2 });
+    // Each engram carries its vector as engram_vectors stores it, under its model's name.
+    for (const engram of backup.engrams) {
+      expect(engram.embedding).toEqual({
+        model: "sos-hash-v1",
+        dims: 512,
+        scale: expect.any(Number),
+        bits: expect.stringMatching(/^[A-Za-z0-9+/]{86}==$/),
+        q8: expect.stringMatching(/^[A-Za-z0-9+/]{683}=$/),
+      });
+    }
 
     // B's vector cache is loaded (empty) before the import: the import must reach it.
     const before = await b.request("POST", "/api/memories/search", { query: "allergic" });
@@ -118,12 +148,15 @@ describe("POST /api/import: a backup into an empty deployment", () => {
 
     const response = await importInto(b, backup);
     expect(response.status, JSON.stringify(response.body)).toBe(200);
+    // The backup's vectors are of the active model: stored as they are, nothing is embedded.
     expect(response.body).toEqual({
       imported: backup.counts,
       unchanged: empty,
-      embedding: { model: "sos-hash-v1", embedded: 5, pending: 0 },
+      embedding: { model: "sos-hash-v1", restored: 5, embedded: 0, pending: 0 },
     });
     expect(content(await exported(b))).toEqual(content(backup));
+    expect(await storedVectors(b)).toEqual(await storedVectors(a));
+    expect(await scalar(b, "SELECT count(*) AS n FROM engrams WHERE embedding IS NOT NULL")).toBe(0);
   });
 
   it("gives each engram its full-text entry and a vector of the active model", async () => {
@@ -173,7 +206,7 @@ describe("POST /api/import: a backup into an empty deployment", () => {
     expect(response.body).toEqual({
       imported: empty,
       unchanged: backup.counts,
-      embedding: { model: "sos-hash-v1", embedded: 0, pending: 0 },
+      embedding: { model: "sos-hash-v1", restored: 0, embedded: 0, pending: 0 },
     });
     expect(await rowCounts(b)).toEqual(countsBefore);
     // No row was rewritten: the vector change log did not move.
@@ -196,15 +229,20 @@ describe("POST /api/import: a backup into an empty deployment", () => {
     expect(byWords.body.results.map((result: { id: string }) => result.id)).toEqual([ids["unicode"]]);
   });
 
-  it("an engram changed since the backup is put back as it was, with a vector of its old text", async () => {
+  it("an engram changed since the backup is put back as it was, with the backup's vector of its old text", async () => {
     const id = ids["edited"]!;
+    const original = backup.engrams.find((engram: { id: string }) => engram.id === id);
     expect((await b.request("PATCH", `/api/memories/${id}`, { text: "changed after the backup" })).status).toBe(200);
+    const changed = (await exported(b)).engrams.find((engram: { id: string }) => engram.id === id);
+    expect(changed.embedding.q8).not.toBe(original.embedding.q8);
+
     const response = await importInto(b, { format: "sos-export/1", engrams: backup.engrams });
     expect(response.body.imported.engrams).toBeGreaterThanOrEqual(1);
-    expect(response.body.embedding).toEqual({ model: "sos-hash-v1", embedded: 1, pending: 0 });
-    const { embedding: _embedding, ...view } = backup.engrams.find((engram: { id: string }) => engram.id === id);
+    expect(response.body.embedding).toEqual({ model: "sos-hash-v1", restored: 1, embedded: 0, pending: 0 });
+    const { embedding, ...view } = original;
     expect((await b.request("GET", `/api/memories/${id}`)).body).toEqual(view);
-    expect((await vectorRows(await b.d1())).find((row) => row.engram_id === id)?.model).toBe("sos-hash-v1");
+    const restored = (await exported(b)).engrams.find((engram: { id: string }) => engram.id === id);
+    expect(restored.embedding).toEqual(embedding);
   });
 
   it("refuses a request without the agent key", async () => {
@@ -232,8 +270,48 @@ describe("POST /api/import: validation before any write", () => {
     ...overrides,
   });
   const valid = () => Array.from({ length: 5 }, (_, index) => engram({ text: `valid engram ${index}` }));
+  const bytes = (...values: number[]) => btoa(String.fromCharCode(...values.map((value) => value & 0xff)));
+  /** Eight components: positive, negative, positive, then zeros; sign bits 0b101. */
+  const vector = (overrides: Record<string, unknown> = {}) => ({
+    model: "sos-hash-v1",
+    dims: 8,
+    scale: 0.01,
+    bits: bytes(0b101, 0, 0, 0),
+    q8: bytes(10, -10, 20, 0, 0, 0, 0, 0),
+    ...overrides,
+  });
 
   const cases: [string, () => unknown, string, string][] = [
+    [
+      "a vector whose q8 does not hold one byte a dimension",
+      () => ({ format: "sos-export/1", engrams: [engram({ embedding: vector({ q8: bytes(10, -10, 20) }) })] }),
+      "engrams.0.embedding.q8",
+      "must hold 8 bytes",
+    ],
+    [
+      "sign bits that disagree with q8",
+      () => ({ format: "sos-export/1", engrams: [engram({ embedding: vector({ bits: bytes(0b011, 0, 0, 0) }) })] }),
+      "engrams.0.embedding.bits",
+      "do not match the signs of q8",
+    ],
+    [
+      "a vector of more dimensions than any model has",
+      () => ({ format: "sos-export/1", engrams: [engram({ embedding: vector({ dims: 5_000 }) })] }),
+      "engrams.0.embedding.dims",
+      "must be at most 4096",
+    ],
+    [
+      "a vector without a positive scale",
+      () => ({ format: "sos-export/1", engrams: [engram({ embedding: vector({ scale: 0 }) })] }),
+      "engrams.0.embedding.scale",
+      "must be more than 0",
+    ],
+    [
+      "an embedding that is neither a vector nor an older export's base64",
+      () => ({ format: "sos-export/1", engrams: [engram({ embedding: "not base64!" })] }),
+      "engrams.0.embedding",
+      "must be an object",
+    ],
     ["an unknown format", () => ({ format: "sos-export/2", engrams: valid() }), "format", 'must be "sos-export/1"'],
     ["no format", () => ({ engrams: valid() }), "format", 'must be "sos-export/1"'],
     [
@@ -311,7 +389,7 @@ describe("POST /api/import: validation before any write", () => {
     expect(response.body).toEqual({
       imported: empty,
       unchanged: empty,
-      embedding: { model: "sos-hash-v1", embedded: 0, pending: 0 },
+      embedding: { model: "sos-hash-v1", restored: 0, embedded: 0, pending: 0 },
     });
   });
 
@@ -385,5 +463,55 @@ describe("POST /api/import: a backup in parts", () => {
       skipped: { sessions: 1 },
     });
     expect((await c.request("GET", "/api/sessions/stale-session")).status).toBe(404);
+  });
+});
+
+describe("POST /api/import: an export made before vectors were exported", () => {
+  it("embeds its engrams (embedding null, or the seed column's base64), giving the same vectors", async () => {
+    const older = {
+      ...backup,
+      engrams: backup.engrams.map((engram: { id: string }) => ({
+        ...engram,
+        embedding: engram.id === ids["tea"] ? "AQID+g==" : null,
+      })),
+    };
+    const response = await importInto(d, older);
+    expect(response.status, JSON.stringify(response.body)).toBe(200);
+    expect(response.body.embedding).toEqual({ model: "sos-hash-v1", restored: 0, embedded: 5, pending: 0 });
+    // The hashing embedding is deterministic: D's vectors are A's, and so is its export.
+    expect(content(await exported(d))).toEqual(content(backup));
+    expect(await scalar(d, "SELECT count(*) AS n FROM engrams WHERE embedding IS NOT NULL")).toBe(0);
+  });
+});
+
+describe("POST /api/import: a backup's vectors and the embedding model", () => {
+  const embeddingCalls = () =>
+    vendors()
+      .requests()
+      .filter((request) => request.path.endsWith("/embeddings"));
+  let fromE: any;
+
+  it("embeds anew under another model (the backup's vectors are of the hashing embedding)", async () => {
+    vendors().reset();
+    const response = await importInto(e, backup);
+    expect(response.status, JSON.stringify(response.body)).toBe(200);
+    expect(response.body.embedding).toEqual({ model: "text-embedding-3-small", restored: 0, embedded: 5, pending: 0 });
+    expect(embeddingCalls().length).toBeGreaterThan(0);
+    fromE = await exported(e);
+    expect(fromE.engrams.map((engram: { embedding: { model: string; dims: number } }) => engram.embedding)).toEqual(
+      Array(5).fill(expect.objectContaining({ model: "text-embedding-3-small", dims: 8 })),
+    );
+  });
+
+  it("takes the vectors as they are under the same model, without calling the embedder", async () => {
+    vendors().reset();
+    const response = await importInto(f, fromE);
+    expect(response.status, JSON.stringify(response.body)).toBe(200);
+    expect(response.body.embedding).toEqual({ model: "text-embedding-3-small", restored: 5, embedded: 0, pending: 0 });
+    expect(await storedVectors(f)).toEqual(await storedVectors(e));
+    expect(content(await exported(f))).toEqual(content(fromE));
+    // The upkeep that follows an import finds nothing to embed either.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(embeddingCalls()).toEqual([]);
   });
 });

@@ -39,6 +39,15 @@ async function scalar(sql: string): Promise<number> {
 describe("export, erase, export", () => {
   it("exports everything, refuses to erase without the confirmation, erases it all, and exports nothing", async () => {
     await seed();
+    // One engram waiting to be embedded (as after a failed embedding call): its vector row is empty.
+    await (
+      await harness.d1()
+    )
+      .prepare(
+        `UPDATE engram_vectors SET model = '', dims = NULL, bits = NULL, q8 = NULL, scale = NULL
+         WHERE engram_id = (SELECT id FROM engrams WHERE text = 'second private memory')`,
+      )
+      .run();
 
     const first = await harness.request("GET", "/api/export");
     expect(first.status).toBe(200);
@@ -56,7 +65,11 @@ describe("export, erase, export", () => {
       "second private memory",
       "stored the prototype way",
     ]);
-    expect(first.body.engrams[0]).toHaveProperty("embedding", null);
+    // Each engram with its vector (here of the built-in hashing embedding), so a restore need not embed it again.
+    for (const engram of first.body.engrams) {
+      if (engram.text === "second private memory") expect(engram.embedding).toBeNull();
+      else expect(engram.embedding).toMatchObject({ model: "sos-hash-v1", dims: 512, scale: expect.any(Number) });
+    }
     expect(first.body.agent_state[0]).toMatchObject({ agent: testAgentId, uv_16d: { inner: half, outer } });
     const sessionOne = first.body.sessions.find((s: { id: string }) => s.id === "session-one");
     expect(sessionOne.messages.map((m: { content: string }) => m.content)).toEqual(["hello", "hi, how can I help?"]);

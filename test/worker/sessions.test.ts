@@ -1,7 +1,8 @@
 import type { KVNamespace, KVNamespacePutOptions } from "@cloudflare/workers-types/index";
 import { describe, expect, it } from "vitest";
-import { HttpError } from "../../worker/http/http-error";
-import { appendToSession, sessionLimits, sessionTtlSeconds } from "../../worker/sessions/session-store";
+import { toHttpError } from "../../worker/http/error-mapper";
+import { InvalidSessionInput, UnknownSessionCursor } from "../../worker/sessions/session-errors";
+import { appendToSession, listSessions, sessionLimits, sessionTtlSeconds } from "../../worker/sessions/session-store";
 import { useWorker } from "../support/worker-harness";
 
 const harness = useWorker({ SESSION_TTL_SECONDS: "3600" });
@@ -63,20 +64,42 @@ describe("appendToSession (the chat's write path, against the worker's KV)", () 
     expect(session.messages[0]!.truncated).toBe(true);
   });
 
-  it("refuses a bad session id or message with a 400 naming the field, writing nothing", async () => {
+  it("refuses a bad session id or message with its own error, a 400 naming the field, writing nothing", async () => {
     const { env, puts } = await recordingKv();
-    const attempts: [string, { role: string; content: string }, string][] = [
-      ["has spaces", { role: "user", content: "x" }, "session_id"],
-      ["ok-id", { role: "robot", content: "x" }, "role"],
-      ["ok-id", { role: "user", content: "" }, "content"],
+    const attempts: [string, { role: string; content?: string }, string, string][] = [
+      ["has spaces", { role: "user", content: "x" }, "session_id", "must be a valid regex"],
+      ["ok-id", { role: "robot", content: "x" }, "role", 'must be "user" or "assistant" or "system"'],
+      ["ok-id", { role: "user", content: "" }, "content", "must be at least 1 characters"],
+      ["ok-id", { role: "user" }, "content", "is required"],
     ];
-    for (const [id, message, field] of attempts) {
+    for (const [id, message, field, problem] of attempts) {
       const error = await appendToSession(env, id, message as never).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(HttpError);
-      expect((error as HttpError).status).toBe(400);
-      expect((error as HttpError).field).toBe(field);
+      expect(error).toBeInstanceOf(InvalidSessionInput);
+      const mapped = toHttpError(error);
+      expect(mapped).toMatchObject({ status: 400, code: "invalid_request", field, message: `${field}: ${problem}` });
     }
     expect(puts).toHaveLength(0);
+  });
+});
+
+describe("listSessions when KV refuses the listing", () => {
+  const refusing = { SESSION: { list: () => Promise.reject(new Error("KV refused")) } as unknown as KVNamespace };
+
+  it("reads a refused cursor as the caller's mistake: its own error, a 400 naming cursor", async () => {
+    const error = await listSessions(refusing, { limit: 5, cursor: "not-from-kv" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnknownSessionCursor);
+    expect(toHttpError(error)).toMatchObject({
+      status: 400,
+      code: "invalid_request",
+      field: "cursor",
+      message: "cursor: is not a cursor returned by this API",
+    });
+  });
+
+  it("leaves a failure without a cursor to the generic 500", async () => {
+    const error = await listSessions(refusing, { limit: 5 }).catch((e: unknown) => e);
+    expect(error).not.toBeInstanceOf(UnknownSessionCursor);
+    expect(toHttpError(error)).toMatchObject({ status: 500, code: "internal_error" });
   });
 });
 

@@ -7,9 +7,23 @@ import {
 } from "../db/contact-queries";
 import type { Db } from "../db/database";
 import { runBatch } from "../db/batch";
-import { HttpError } from "../http/http-error";
 import { contactWindows, type ContactSettings } from "./contact-settings";
 import { retentionCutoff } from "./retention";
+
+/**
+ * A message refused because a window is full: its caller's (`caller`) or the whole inbox's hour
+ * (`inbox`). `retryAfterSeconds` is what is left of that window. The http layer answers 429 with
+ * Retry-After (worker/http/error-mapper.ts).
+ */
+export class ContactLimitReached extends Error {
+  constructor(
+    readonly limit: "caller" | "inbox",
+    readonly retryAfterSeconds: number,
+  ) {
+    super(`the ${limit} window is full`);
+    this.name = "ContactLimitReached";
+  }
+}
 
 /**
  * Who is calling: the address in CF-Connecting-IP. Deployed, Cloudflare sets it at its edge (any
@@ -24,7 +38,7 @@ export async function callerId(request: Request): Promise<string> {
  * Counts this message against its caller's window and, only when the caller is within its limit,
  * against the inbox's hourly cap: one caller's flood fills its own window, never everyone's. Both
  * counts, the expiry of finished windows and of messages past their retention run in one batch (one
- * transaction), so concurrent messages are counted exactly. Refuses with 429 and Retry-After.
+ * transaction), so concurrent messages are counted exactly. Refuses with ContactLimitReached.
  */
 export async function takeContactSlot(
   db: Db,
@@ -45,28 +59,12 @@ export async function takeContactSlot(
   ]);
   const callerCount = Number(counted?.results[0]?.["count"] ?? 0);
   if (callerCount > settings.callerLimit) {
-    throw tooMany(
-      "rate_limited",
-      "Too many messages from this caller; try again later.",
-      callerWindow,
-      contactWindows.callerSeconds,
-      seconds,
-    );
+    throw new ContactLimitReached("caller", callerWindow + contactWindows.callerSeconds - seconds);
   }
   const inboxCount = Number(inbox?.results[0]?.["count"] ?? 0);
   if (inboxCount > settings.hourlyCap) {
-    throw tooMany(
-      "inbox_full",
-      "The inbox takes no more messages this hour; try again later.",
-      inboxWindow,
-      contactWindows.inboxSeconds,
-      seconds,
-    );
+    throw new ContactLimitReached("inbox", inboxWindow + contactWindows.inboxSeconds - seconds);
   }
-}
-
-function tooMany(code: string, message: string, windowStart: number, windowSeconds: number, now: number): HttpError {
-  return new HttpError(429, code, message, { headers: { "retry-after": String(windowStart + windowSeconds - now) } });
 }
 
 async function sha256Hex(value: string): Promise<string> {

@@ -1,5 +1,5 @@
 import { sql, type Insertable, type Selectable } from "kysely";
-import type { CursorPosition } from "../http/cursor";
+import type { CursorPosition } from "./cursor-position";
 import type { ContactsTable, Db } from "./database";
 
 export type ContactRow = Selectable<ContactsTable>;

@@ -1,9 +1,12 @@
 import type { Selectable } from "kysely";
-import type { CursorPosition } from "../http/cursor";
+import type { CursorPosition } from "./cursor-position";
 import type { Db, EngramsTable, Timestamp } from "./database";
 import { nowTimestamp } from "./timestamps";
 
-/** Every engram column but rowid and the embedding (binary, and absent until embeddings come). */
+/**
+ * Every engram column but rowid and the seed's `embedding`, which the runtime neither reads nor
+ * writes: vectors live in engram_vectors (schema/0003_memory_vectors.sql).
+ */
 export const engramColumns = [
   "id",
   "agent",

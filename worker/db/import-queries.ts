@@ -13,16 +13,27 @@ import { maxRowidsPerStatement } from "./engram-recall-queries";
 /** D1 binds at most 100 parameters per statement. */
 const maxBoundParameters = 100;
 
-/** Every engram column but rowid, as stored. */
-export type RestoredEngram = Required<Insertable<EngramsTable>>;
+/**
+ * Every engram column but rowid and the seed's `embedding`, as stored. The runtime never writes that
+ * column (vectors live in engram_vectors), and an import leaves it as it is.
+ */
+export type RestoredEngram = Required<Omit<Insertable<EngramsTable>, "embedding">>;
 export type RestoredAgentState = Required<Insertable<AgentStateTable>>;
 export type RestoredContact = Required<Insertable<ContactsTable>>;
 
-/** Every column an engram row holds but its key: the listed ones, and the seed's `embedding`. */
-const engramValueColumns = [
-  ...engramColumns.filter((column): column is Exclude<(typeof engramColumns)[number], "id"> => column !== "id"),
-  "embedding",
-] as const satisfies readonly (keyof RestoredEngram)[];
+/** An engram's vector from a backup, as engram_vectors stores it (worker/memory/vector-codec.ts). */
+export interface RestoredVector {
+  model: string;
+  dims: number;
+  bits: Uint8Array;
+  q8: Uint8Array;
+  scale: number;
+}
+
+/** Every column a restored engram row holds but its key. */
+const engramValueColumns = engramColumns.filter(
+  (column): column is Exclude<(typeof engramColumns)[number], "id"> => column !== "id",
+) satisfies readonly (keyof RestoredEngram)[];
 
 /** Empty lists are stored as NULL by a store without lists and as '[]' by others: the same value. */
 const listColumns = new Set<string>(["epistemic_truths", "core_concepts"]);

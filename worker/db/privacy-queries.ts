@@ -1,12 +1,23 @@
 import type { D1Database } from "@cloudflare/workers-types/index";
-import type { Selectable } from "kysely";
-import { engramColumns } from "./engram-queries";
+import { sql } from "kysely";
+import { engramColumns, type EngramRow } from "./engram-queries";
 import { emptyScrubQuery, fillScrubQuery, maxScrubBytes } from "./scrub-queries";
-import type { Db, EngramsTable } from "./database";
+import type { Db } from "./database";
 import type { ContactRow } from "./contact-queries";
 import type { AgentStateRow } from "./state-queries";
 
-export type FullEngramRow = Omit<Selectable<EngramsTable>, "rowid">;
+/**
+ * An engram with its stored vector (engram_vectors, worker/memory/vector-codec.ts): the model is ''
+ * and the rest null until the text is embedded. BLOBs are read through `hex()`, as D1 hands a BLOB
+ * over as an array of numbers. The seed's `embedding` column is not read: the runtime never writes it.
+ */
+export interface FullEngramRow extends EngramRow {
+  vector_model: string | null;
+  vector_dims: number | null;
+  vector_scale: number | null;
+  vector_bits: string | null;
+  vector_q8: string | null;
+}
 
 export interface DatabaseContents {
   engrams: FullEngramRow[];
@@ -14,14 +25,22 @@ export interface DatabaseContents {
   contacts: ContactRow[];
 }
 
-/** Every stored row, embeddings included, oldest first. */
+/** Every stored row, engrams with their vectors, oldest first. */
 export async function readAllContents(db: Db): Promise<DatabaseContents> {
   const [engrams, agentState, contacts] = await Promise.all([
     db
-      .selectFrom("engrams")
-      .select([...engramColumns, "embedding"])
-      .orderBy("created_at")
-      .orderBy("id")
+      .selectFrom("engrams as e")
+      .leftJoin("engram_vectors as v", "v.engram_rowid", "e.rowid")
+      .select(engramColumns.map((column) => `e.${column}` as const))
+      .select([
+        "v.model as vector_model",
+        "v.dims as vector_dims",
+        "v.scale as vector_scale",
+        sql<string | null>`hex(v.bits)`.as("vector_bits"),
+        sql<string | null>`hex(v.q8)`.as("vector_q8"),
+      ])
+      .orderBy("e.created_at")
+      .orderBy("e.id")
       .execute(),
     db.selectFrom("agent_state").selectAll().orderBy("agent").execute(),
     db.selectFrom("contacts").selectAll().orderBy("received_at").orderBy("id").execute(),

@@ -1,15 +1,7 @@
-import { badRequest } from "./http-error";
+import type { CursorPosition } from "../db/cursor-position";
+import { badRequest, type HttpError } from "./http-error";
 
-/**
- * Keyset pagination position: the (timestamp, id) of the last row of the previous page, as
- * opaque base64url JSON. Newest-first pages continue strictly below it, so rows written between
- * two requests never shift or repeat a page.
- */
-export interface CursorPosition {
-  at: string;
-  id: string;
-}
-
+/** A keyset position (worker/db/cursor-position.ts) as the opaque cursor the API hands out: base64url JSON. */
 export function encodeCursor(position: CursorPosition): string {
   const bytes = new TextEncoder().encode(JSON.stringify([position.at, position.id]));
   return btoa(String.fromCharCode(...bytes))
@@ -17,6 +9,9 @@ export function encodeCursor(position: CursorPosition): string {
     .replace(/\//g, "_")
     .replace(/=+$/, "");
 }
+
+/** The 400 for a cursor this API did not hand out (or KV, for the sessions list). */
+export const unknownCursor = (field = "cursor"): HttpError => badRequest(field, "is not a cursor returned by this API");
 
 export function decodeCursor(cursor: string, field = "cursor"): CursorPosition {
   try {
@@ -38,7 +33,7 @@ export function decodeCursor(cursor: string, field = "cursor"): CursorPosition {
   } catch {
     // falls through to the same error as a well-formed but foreign value
   }
-  throw badRequest(field, "is not a cursor returned by this API");
+  throw unknownCursor(field);
 }
 
 /**

@@ -1,6 +1,10 @@
+import { ContactLimitReached } from "../contact/rate-limit";
 import { NoProviderAnswered } from "../llm/fallback";
+import { InvalidSessionInput, UnknownSessionCursor } from "../sessions/session-errors";
+import { unknownCursor } from "./cursor";
 import { HttpError } from "./http-error";
 import { logFailure, type LogContext } from "./log";
+import { invalidInput } from "./validation";
 
 /** How to configure a model, for the "no model" error. */
 const noModelHelp =
@@ -12,12 +16,16 @@ export const noModelConfigured = (): HttpError => new HttpError(503, "no_model_c
 
 /**
  * The one mapping from an error to what the caller is told, for routes and event streams alike:
- * an HttpError as it is, a model failure by its last attempt, anything else a generic 500 that keeps
- * the original as its `cause`.
+ * an HttpError as it is, a model failure by its last attempt, the lower layers' own refusals
+ * (sessions, the contact inbox) by what they mean, anything else a generic 500 that keeps the
+ * original as its `cause`.
  */
 export function toHttpError(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
   if (error instanceof NoProviderAnswered) return providerFailure(error);
+  if (error instanceof InvalidSessionInput) return invalidInput(error.issues, error.input, error.subject);
+  if (error instanceof UnknownSessionCursor) return unknownCursor();
+  if (error instanceof ContactLimitReached) return contactRefusal(error);
   return new HttpError(500, "internal_error", "The request failed inside the worker.", { cause: error });
 }
 
@@ -35,4 +43,18 @@ function providerFailure(error: NoProviderAnswered): HttpError {
   if (last.kind === "aborted")
     return new HttpError(499, "client_closed", "The request was cancelled.", { cause: error });
   return new HttpError(502, "provider_error", `The model provider failed: ${error.message}`, { cause: error });
+}
+
+const contactRefusals = {
+  caller: { code: "rate_limited", message: "Too many messages from this caller; try again later." },
+  inbox: { code: "inbox_full", message: "The inbox takes no more messages this hour; try again later." },
+} as const;
+
+/** 429 with the seconds left of the full window. */
+function contactRefusal(error: ContactLimitReached): HttpError {
+  const { code, message } = contactRefusals[error.limit];
+  return new HttpError(429, code, message, {
+    headers: { "retry-after": String(error.retryAfterSeconds) },
+    cause: error,
+  });
 }

@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { badRequest } from "./http-error";
+import { badRequest, type HttpError } from "./http-error";
 
 /**
  * Validates `input` against `schema`; the first problem becomes a 400 naming the field by its
@@ -9,14 +9,19 @@ import { badRequest } from "./http-error";
 export function parseInput<S extends z.ZodMiniType>(schema: S, input: unknown, name = "body"): z.output<S> {
   const result = z.safeParse(schema, input);
   if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
+  throw invalidInput(result.error.issues, input, name);
+}
+
+/** The 400 for the first of a schema's `issues` with `input` (also for lower layers that validate on their own). */
+export function invalidInput(issues: readonly z.core.$ZodIssue[], input: unknown, name: string): HttpError {
+  const issue = issues[0]!;
   const base = issue.path.map(String).join(".");
   if (issue.code === "unrecognized_keys") {
     const field = [base, issue.keys[0]].filter(Boolean).join(".");
-    throw badRequest(field, "is not a known field");
+    return badRequest(field, "is not a known field");
   }
   const field = base || name;
-  throw badRequest(field, describe(issue, valueAt(input, issue.path)));
+  return badRequest(field, describe(issue, valueAt(input, issue.path)));
 }
 
 function describe(issue: z.core.$ZodIssue, value: unknown): string {
@@ -24,9 +29,9 @@ function describe(issue: z.core.$ZodIssue, value: unknown): string {
     case "invalid_type":
       return value === undefined ? "is required" : `must be ${article(issue.expected)}`;
     case "too_small":
-      return bound(issue.origin, "at least", issue.minimum);
+      return bound(issue.origin, issue.inclusive === false ? "more than" : "at least", issue.minimum);
     case "too_big":
-      return bound(issue.origin, "at most", issue.maximum);
+      return bound(issue.origin, issue.inclusive === false ? "less than" : "at most", issue.maximum);
     case "invalid_format":
       return `must be a valid ${issue.format}`;
     case "invalid_value":

@@ -6,19 +6,21 @@ import {
   type RestoredAgentState,
   type RestoredContact,
   type RestoredEngram,
+  type RestoredVector,
 } from "../db/import-queries";
 import { fromIso } from "../db/timestamps";
 import { restoredConversation } from "../conversations/conversation-backup";
 import { upsertConversationsQueries, upsertMessagesQueries } from "../db/conversation-backup-queries";
 import type { Memory } from "../memory/memory-context";
 import { prepareEngramRestore } from "../memory/restore-engrams";
-import type {
-  ImportDocument,
-  ImportedAgentState,
-  ImportedContact,
-  ImportedConversation,
-  ImportedEngram,
-  ImportedSession,
+import {
+  base64Bytes,
+  type ImportDocument,
+  type ImportedAgentState,
+  type ImportedContact,
+  type ImportedConversation,
+  type ImportedEngram,
+  type ImportedSession,
 } from "../schemas/import";
 import { restoreSession } from "../sessions/session-store";
 import type { ExportDocument } from "./export-document";
@@ -38,8 +40,11 @@ export interface ImportResult {
   unchanged: ImportCounts;
   /** Sessions whose lifetime (SESSION_TTL_SECONDS after their last message) was over: not written. */
   skipped?: { sessions: number };
-  /** Engrams of this request given a vector now, and those left to the background upkeep. */
-  embedding: { model: string; embedded: number; pending: number };
+  /**
+   * Engrams of this request that needed a vector of the active model: given the backup's (it was of
+   * that model), embedded now, or left to the background upkeep.
+   */
+  embedding: { model: string; restored: number; embedded: number; pending: number };
 }
 
 /**
@@ -56,10 +61,11 @@ export async function importDocument(
 ): Promise<ImportResult> {
   const meter = new QueryMeter(memory.d1);
   const engrams = (document.engrams ?? []).map(storedEngram);
+  const vectors = new Map((document.engrams ?? []).flatMap(restoredVector));
   const states = (document.agent_state ?? []).map(storedAgentState);
   const contacts = (document.contacts ?? []).map(storedContact);
   const conversations = (document.conversations ?? []).map(restoredConversation);
-  const restore = await prepareEngramRestore(meter, memory, engrams);
+  const restore = await prepareEngramRestore(meter, memory, engrams, vectors);
   const written = await meter.runNamed({
     engrams: restore.queries.engrams,
     vectors: restore.queries.vectors,
@@ -100,7 +106,12 @@ export async function importDocument(
       conversations: conversations.length - imported.conversations,
     },
     ...(skipped > 0 && { skipped: { sessions: skipped } }),
-    embedding: { model: restore.model, embedded: restore.embedded, pending: restore.pending },
+    embedding: {
+      model: restore.model,
+      restored: restore.restored,
+      embedded: restore.embedded,
+      pending: restore.pending,
+    },
   };
 }
 
@@ -111,7 +122,6 @@ function storedEngram(engram: ImportedEngram): RestoredEngram {
     agent: engram.agent,
     context_id: engram.context_id,
     text: engram.text,
-    embedding: engram.embedding === null ? null : Uint8Array.from(atob(engram.embedding), (c) => c.charCodeAt(0)),
     // A store without lists leaves them NULL; the export reads NULL and '[]' alike as [].
     epistemic_truths: storedList(engram.epistemic_truths),
     core_concepts: storedList(engram.core_concepts),
@@ -122,6 +132,13 @@ function storedEngram(engram: ImportedEngram): RestoredEngram {
     updated_at: fromIso(engram.updated_at),
     ref_count: engram.ref_count,
   };
+}
+
+/** The engram's vector as its row stores it, keyed by the engram's id; none when the backup has none. */
+function restoredVector({ id, embedding }: ImportedEngram): [string, RestoredVector][] {
+  if (embedding === null) return [];
+  const { model, dims, scale } = embedding;
+  return [[id, { model, dims, scale, bits: base64Bytes(embedding.bits), q8: base64Bytes(embedding.q8) }]];
 }
 
 function storedList(items: string[]): string | null {

@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import { exportFormat } from "../privacy/export-document";
+import { signWords } from "../memory/vector-codec";
 import { sessionLimits } from "../sessions/session-store";
 import { metrics, parseStoredUv16d } from "../state/uv16d";
 import { messageStatuses } from "../conversations/conversation-view";
@@ -31,8 +32,11 @@ export const importLimits = {
   contacts: 500,
   idChars: 256,
   storedUvChars: 4_096,
-  /** The seed's `embedding` column, base64 (3,072 float32 values take 16,384 characters). */
-  embeddingChars: 65_536,
+  /** Dimensions of an engram's vector: the largest model here has 3,072 (q8 at 4,096 takes 5,464 base64 characters). */
+  vectorDims: 4_096,
+  modelChars: 256,
+  /** What exports made before vectors were exported held in `embedding`: the seed's column, base64. */
+  legacyEmbeddingChars: 65_536,
 } as const;
 
 const isoPattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
@@ -56,6 +60,56 @@ const recordId = text(importLimits.idChars);
 const storedString = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
 const storedList = z.array(storedString(engramLimits.listItemChars)).check(z.maxLength(engramLimits.listItems));
 
+/** Characters of `bytes` bytes in base64. */
+const base64Chars = (bytes: number) => Math.ceil(bytes / 3) * 4;
+
+/** The bytes of a base64 string (validated as base64 beforehand). */
+export function base64Bytes(value: string): Uint8Array {
+  return Uint8Array.from(atob(value), (char) => char.charCodeAt(0));
+}
+
+/**
+ * An engram's stored vector as the export gives it (worker/privacy/export-document.ts). Its parts
+ * must fit together: `bits` holds the sign bits of `dims` components, `q8` one byte a component,
+ * and each bit agrees with its component's sign (q8 was rounded from the same unit vector). An
+ * edited vector is refused rather than stored to mislead recall.
+ */
+export const importedVectorSchema = z
+  .strictObject({
+    model: storedString(importLimits.modelChars),
+    dims: z.int().check(z.gte(1), z.lte(importLimits.vectorDims)),
+    scale: z.number().check(z.gt(0)),
+    bits: z.base64().check(z.maxLength(base64Chars(signWords(importLimits.vectorDims) * 4))),
+    q8: z.base64().check(z.maxLength(base64Chars(importLimits.vectorDims))),
+  })
+  .check(
+    z.superRefine((vector, ctx) => {
+      // Only parts that passed their own checks are decoded and compared.
+      if (ctx.issues.length > 0) return;
+      const problem = vectorProblem(vector.dims, base64Bytes(vector.bits), base64Bytes(vector.q8));
+      if (problem) ctx.issues.push({ code: "custom", message: problem.message, input: vector, path: [problem.path] });
+    }),
+  );
+
+function vectorProblem(dims: number, bits: Uint8Array, q8Bytes: Uint8Array) {
+  if (bits.length !== signWords(dims) * 4) return { path: "bits", message: `must hold ${signWords(dims) * 4} bytes` };
+  if (q8Bytes.length !== dims) return { path: "q8", message: `must hold ${dims} bytes` };
+  const q8 = new Int8Array(q8Bytes.buffer, q8Bytes.byteOffset, q8Bytes.length);
+  for (let index = 0; index < bits.length * 8; index++) {
+    const set = ((bits[index >>> 3]! >>> (index & 7)) & 1) === 1;
+    // A zero component may have either bit (it was rounded from a small value); the padding's are clear.
+    const value = index < dims ? q8[index]! : -1;
+    if ((value > 0 && !set) || (value < 0 && set)) return { path: "bits", message: "do not match the signs of q8" };
+  }
+  return undefined;
+}
+
+/**
+ * What exports made before vectors were exported held in `embedding`: the seed's column in base64
+ * (null but for older tools that wrote it). Read as no vector: the engram is embedded on import.
+ */
+const legacyEmbedding = z.base64().check(z.maxLength(importLimits.legacyEmbeddingChars));
+
 export const importedEngramSchema = z.strictObject({
   id: recordId,
   agent: agentName,
@@ -69,7 +123,10 @@ export const importedEngramSchema = z.strictObject({
   created_at: z.nullable(isoTimestamp),
   updated_at: z.nullable(isoTimestamp),
   accessed_at: z.nullable(isoTimestamp),
-  embedding: z.nullable(z.base64().check(z.maxLength(importLimits.embeddingChars))),
+  embedding: z.pipe(
+    z.transform((value: unknown) => (z.safeParse(legacyEmbedding, value).success ? null : value)),
+    z.nullable(importedVectorSchema),
+  ),
 });
 
 /**

@@ -1,8 +1,8 @@
 import type { KVNamespace } from "@cloudflare/workers-types/index";
+import * as z from "zod/mini";
 import type { Env } from "../env";
-import { badRequest } from "../http/http-error";
-import { parseInput } from "../http/validation";
 import { sessionIdSchema, sessionMessageSchema, type SessionMessageInput } from "../schemas/session";
+import { InvalidSessionInput, UnknownSessionCursor } from "./session-errors";
 
 /**
  * Short-term conversation state in KV. Every write sets `expirationTtl`, so a session lives
@@ -69,8 +69,8 @@ export async function appendToSession(
   sessionId: string,
   message: SessionMessageInput,
 ): Promise<Session> {
-  const id = parseInput(sessionIdSchema, sessionId, "session_id");
-  const input = parseInput(sessionMessageSchema, message);
+  const id = checked(sessionIdSchema, sessionId, "session_id");
+  const input = checked(sessionMessageSchema, message, "body");
   const now = new Date().toISOString();
   const session = (await getSession(env, id)) ?? { id, created_at: now, updated_at: now, messages: [] };
   session.messages.push(cachedTurn({ ...input, at: now }));
@@ -111,7 +111,7 @@ export async function cacheSessionTurns(
   turns: { id: string; role: "user" | "assistant"; content: string; at: string }[],
   createdAt?: string,
 ): Promise<Session> {
-  const id = parseInput(sessionIdSchema, sessionId, "session_id");
+  const id = checked(sessionIdSchema, sessionId, "session_id");
   const now = new Date().toISOString();
   const session = capped({
     id,
@@ -137,8 +137,7 @@ export async function listSessions(
     cursor: options.cursor ?? null,
   }).catch((error: unknown) => {
     // KV refuses a cursor it did not issue; that is the caller's mistake, not the worker's.
-    if (options.cursor !== undefined) throw badRequest("cursor", "is not a cursor returned by this API");
-    throw error;
+    throw options.cursor === undefined ? error : new UnknownSessionCursor(error);
   });
   const sessions = page.keys.map((key) => ({
     id: key.name.slice(keyPrefix.length),
@@ -234,6 +233,13 @@ async function allKeyPages(kv: KVNamespace): Promise<string[][]> {
     cursor = page.list_complete ? undefined : page.cursor;
   } while (cursor !== undefined);
   return pages;
+}
+
+/** `input` as `schema` reads it, or an InvalidSessionInput naming it `subject`. */
+function checked<S extends z.ZodMiniType>(schema: S, input: unknown, subject: string): z.output<S> {
+  const result = z.safeParse(schema, input);
+  if (!result.success) throw new InvalidSessionInput(subject, result.error.issues, input);
+  return result.data;
 }
 
 function byteLength(text: string): number {
