@@ -6,8 +6,8 @@ import { basis, dims, mix, waitFor } from "./memory-support";
 
 /**
  * A vector set of more than one page of int8 vectors (5,000) is loaded sign bits first: the recall
- * that loads it reads the int8 vectors of its candidates only, and the rest follow in the
- * background. Here 6,000 seeded engrams (random vectors, written straight to D1) and one stored
+ * that loads it reads the int8 vectors of its candidates only, and the rest follow a page per
+ * recall, in the recalls' background (test/worker/memory/sign-page.test.ts). Here 6,000 seeded engrams (random vectors, written straight to D1) and one stored
  * through the API: the cold recall must rank as the warm recalls after the fill, and once the fill
  * is done a recall is warm again: one round trip, within the rows budget.
  */

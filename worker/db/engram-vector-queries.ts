@@ -77,13 +77,21 @@ export function vectorPageQuery(
 }
 
 /**
- * One page of the scope's sign bits of `model` after `after`, as ONE row: the rowids, importances
- * and update times as comma-separated lists and the sign bits as one hex string, in rowid order. A
- * cold load of sign bits first parses a few long strings instead of an object per engram (D1 hands
- * answers over as JSON), which is most of its CPU. Only rows whose bits are of their dims' size are
- * taken; `dimsLow`/`dimsHigh` tell the caller whether the page holds one size (else it reads the
- * page row by row). `updated` is milliseconds since 1970, -1 when unknown. D1 keeps a string under
- * 2 MB: the caller sizes `limit` for that.
+ * The hex digits of each engram's record in a sign page's `records` (big-endian): its rowid, its
+ * importance clamped to [0, 1] in 65,535ths, its update time in milliseconds since 1970 (0 when
+ * unknown).
+ */
+export const signRecordDigits = { rowid: 12, importance: 4, updated: 12 } as const;
+const signRecordFormat = `%0${signRecordDigits.rowid}x%0${signRecordDigits.importance}x%0${signRecordDigits.updated}x`;
+
+/**
+ * One page of the scope's sign bits of `model` after `after`, as ONE row: the engrams' records
+ * (signRecordDigits) end to end as one hex string and their sign bits as another, in rowid order. A
+ * cold load of sign bits first decodes two long strings in WebAssembly instead of parsing an object,
+ * or a list item, per engram (D1 hands answers over as JSON), which was most of its CPU. Only rows
+ * whose bits are of their dims' size are taken; `dimsLow`/`dimsHigh` tell the caller whether the
+ * page holds one size (else it reads the page row by row). D1 keeps a string under 2 MB: the caller
+ * sizes `limit` for that.
  */
 export function signPageQuery(db: Db, page: { agent: string | null; model: string; after: number; limit: number }) {
   let rows = db
@@ -92,8 +100,10 @@ export function signPageQuery(db: Db, page: { agent: string | null; model: strin
       "engram_rowid",
       "dims",
       "bits",
-      "importance",
-      sql<number>`coalesce(cast(round((julianday(updated_at) - 2440587.5) * 86400000.0) AS INTEGER), -1)`.as("updated"),
+      sql<number>`cast(round(max(0.0, min(1.0, coalesce(importance, 0.5))) * 65535) AS INTEGER)`.as("importance"),
+      sql<number>`max(0, coalesce(cast(round((julianday(updated_at) - 2440587.5) * 86400000.0) AS INTEGER), 0))`.as(
+        "updated",
+      ),
     ])
     .where("model", "=", page.model)
     .where("dims", ">", 0)
@@ -107,9 +117,9 @@ export function signPageQuery(db: Db, page: { agent: string | null; model: strin
       sql<number | null>`max(engram_rowid)`.as("last"),
       sql<number | null>`min(dims)`.as("dimsLow"),
       sql<number | null>`max(dims)`.as("dimsHigh"),
-      sql<string | null>`group_concat(engram_rowid)`.as("rowids"),
-      sql<string | null>`group_concat(coalesce(importance, 0.5))`.as("importance"),
-      sql<string | null>`group_concat(updated)`.as("updated"),
+      sql<string | null>`group_concat(printf(${sql.lit(signRecordFormat)}, engram_rowid, importance, updated), '')`.as(
+        "records",
+      ),
       sql<string | null>`group_concat(hex(bits), '')`.as("bits"),
     ]);
 }

@@ -213,9 +213,14 @@ function afterAnswer(
   rows: RowidEngramRow[],
   unfilled: VectorSet | undefined,
 ): Promise<number> {
-  // The rest of a set loaded sign bits first is read after the answer, not ahead of its reads in D1.
-  const fill = unfilled ? fillRerankVectors(new QueryMeter(memory.d1), memory.db, unfilled) : 0;
+  // The next page of a set loaded sign bits first is read a task after the answer: not ahead of the
+  // answer's reads in D1, and its CPU not on the answer's path.
+  const fill = unfilled ? nextTask().then(() => fillRerankVectors(new QueryMeter(memory.d1), memory.db, unfilled)) : 0;
   return Promise.all([touch(memory, request, rows), fill]).then(([touched, filled]) => touched + filled);
+}
+
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 /** The query's vector: the caller's, else the embedder's (undefined when embedding fails). */

@@ -13,6 +13,7 @@ interface ScanKernels {
     words: number,
   ): void;
   hex(from: number, length: number, to: number): number;
+  hexBytes(from: number, length: number, to: number): void;
 }
 
 const pageBytes = 65_536;
@@ -25,21 +26,23 @@ const encoder = new TextEncoder();
  * faster than the same loop in JavaScript in workerd), and so are the hex decoding of the vectors a
  * load reads from D1 (about eight times faster). The memory holds, in order: the query's bits, the
  * histogram of distances, the hex text being decoded and its bytes, the live flags, the distances
- * and the slots' bits; `bits` and `alive` are views of it, replaced when the capacity grows.
+ * and the slots' bits; `bits` and `alive` are views of it, replaced when the capacity grows. It
+ * grows in place (one instance per store: a new instance, and its memory, per growth made a cold
+ * load of 100,000 engrams spend most of its time allocating).
  */
 export class SignBitStore {
-  bits: Uint32Array;
-  alive: Uint8Array;
+  bits!: Uint32Array;
+  alive!: Uint8Array;
   private readonly kernels: ScanKernels;
-  /** Views of the regions the kernels read and write (the memory never grows after construction). */
-  private readonly views: {
+  /** Views of the regions the kernels read and write, made again when the memory grows. */
+  private views!: {
     query: Uint32Array;
     histogram: Uint32Array;
     hex: Uint8Array;
     decoded: Uint8Array;
     distances: Uint16Array;
   };
-  private readonly offsets: {
+  private offsets!: {
     query: number;
     histogram: number;
     hex: number;
@@ -51,9 +54,28 @@ export class SignBitStore {
 
   constructor(
     readonly words: number,
-    readonly capacity: number,
-    keep?: { from: SignBitStore; slots: number },
+    public capacity: number,
   ) {
+    this.kernels = new WebAssembly.Instance(scanKernels, {}).exports as unknown as ScanKernels;
+    this.layOut(capacity);
+  }
+
+  /**
+   * Room for `capacity` slots, keeping the first `slots` slots' bits and live flags: the memory
+   * grows, the bits move up past the larger flags and distances, the new flags start dead.
+   */
+  grow(capacity: number, slots: number): void {
+    if (capacity <= this.capacity) return;
+    const before = { ...this.offsets, capacity: this.capacity };
+    this.layOut(capacity);
+    const bytes = new Uint8Array(this.kernels.memory.buffer);
+    bytes.copyWithin(this.offsets.bits, before.bits, before.bits + slots * this.words * 4);
+    bytes.fill(0, this.offsets.alive + slots, this.offsets.alive + capacity);
+  }
+
+  /** The regions' offsets for `capacity` slots, the memory grown to hold them, and views of it. */
+  private layOut(capacity: number): void {
+    const { words } = this;
     // A vector has at most words * 32 components: its int8 values take as many bytes, twice as many digits.
     const components = words * 32;
     const query = 0;
@@ -64,7 +86,7 @@ export class SignBitStore {
     const distances = alive + align8(capacity);
     const bits = distances + align8(capacity * 2);
     this.offsets = { query, histogram, hex, decoded, alive, distances, bits };
-    this.kernels = new WebAssembly.Instance(scanKernels, {}).exports as unknown as ScanKernels;
+    this.capacity = capacity;
     const needed = Math.ceil((bits + capacity * words * 4) / pageBytes);
     const pages = this.kernels.memory.buffer.byteLength / pageBytes;
     if (needed > pages) this.kernels.memory.grow(needed - pages);
@@ -78,10 +100,6 @@ export class SignBitStore {
       decoded: new Uint8Array(buffer, decoded, components),
       distances: new Uint16Array(buffer, distances, capacity),
     };
-    if (keep) {
-      this.bits.set(keep.from.bits.subarray(0, keep.slots * words));
-      this.alive.set(keep.from.alive.subarray(0, keep.slots));
-    }
   }
 
   /**
@@ -109,7 +127,7 @@ export class SignBitStore {
     const bytes = this.words * 4;
     const { written } = encoder.encodeInto(hex, this.views.hex.subarray(0, 2 * bytes));
     // Decoded straight into the slot's words.
-    this.kernels.hex(this.offsets.hex, written, this.offsets.bits + slot * bytes);
+    this.kernels.hexBytes(this.offsets.hex, written, this.offsets.bits + slot * bytes);
   }
 
   /**
@@ -124,8 +142,20 @@ export class SignBitStore {
     for (let done = 0; done < count; done += perChunk) {
       const slots = Math.min(perChunk, count - done);
       const { written } = encoder.encodeInto(hex.substring(done * digits, (done + slots) * digits), this.views.hex);
-      this.kernels.hex(this.offsets.hex, written, this.offsets.bits + (firstSlot + done) * bytes);
+      this.kernels.hexBytes(this.offsets.hex, written, this.offsets.bits + (firstSlot + done) * bytes);
     }
+  }
+
+  /** The bytes of hex text of any (even) length, decoded a scratch-full at a time, in place. */
+  bytesFromHex(hex: string): Uint8Array {
+    const bytes = new Uint8Array(hex.length >>> 1);
+    const chunk = this.views.hex.length;
+    for (let from = 0; from < hex.length; from += chunk) {
+      const { written } = encoder.encodeInto(hex.substring(from, from + chunk), this.views.hex);
+      this.kernels.hexBytes(this.offsets.hex, written, this.offsets.hex);
+      bytes.set(this.views.hex.subarray(0, written >>> 1), from >>> 1);
+    }
+    return bytes;
   }
 
   /**

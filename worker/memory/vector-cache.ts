@@ -6,13 +6,13 @@ import {
   clearChangesQueries,
   q8ByRowidQueries,
   q8PageQuery,
-  signPageQuery,
   vectorPageQuery,
   vectorRangeQuery,
   vectorsByRowidQuery,
 } from "../db/engram-vector-queries";
 import { usualDimensions } from "./embedder";
 import { logMemoryFailure } from "./memory-context";
+import { readSignPage, signPageRows } from "./sign-page";
 import { VectorSet, type Precision } from "./vector-set";
 
 /**
@@ -33,8 +33,11 @@ export const rerankBudgetBytes = 48 * 1024 * 1024;
 const totalBudgetBytes = 64 * 1024 * 1024;
 /** More changes than this since a set's last sync: load it again rather than patch it. */
 export const maxChangesApplied = 64;
-/** Rows per page of a cold load: few statements (D1 counts them), each answer a few MB. */
-const pageRows = { withQ8: 5_000, bitsOnly: 20_000 };
+/**
+ * Rows per page of a cold load (few statements: D1 counts them; each answer a few MB), and of the
+ * int8 vectors a recall's background fills in (about 3 MB of hex: a few ms of CPU).
+ */
+const pageRows = { withQ8: 5_000, bitsOnly: 20_000, fill: 2_000 };
 
 const sets = new Map<string, VectorSet>();
 
@@ -121,7 +124,7 @@ async function loadVectorSet(
 ): Promise<VectorSet> {
   const key = keyOf(agent, model);
   sets.delete(key);
-  const room = rerankBudgetBytes - [...sets.values()].reduce((sum, other) => sum + other.rerank.length, 0);
+  const room = rerankBudgetBytes - [...sets.values()].reduce((sum, other) => sum + other.rerankBytes, 0);
   // The rowid range bounds the count from above: the precision is chosen before the first page.
   const [[range]] = await meter.run([vectorRangeQuery(db, agent, model)] as const);
   const most = range?.first == null || range.last == null ? 0 : range.last - range.first + 1;
@@ -130,9 +133,9 @@ async function loadVectorSet(
   set.seq = seq;
   let after = 0;
   while (true) {
-    const limit = withQ8 ? pageRows.withQ8 : signPageRows(usualDimensions(model));
-    // The whole load's slots are reserved at once, within two pages (the range overcounts when agents interleave).
-    const capacity = Math.min(most, set.size + 2 * limit);
+    const limit = withQ8 ? pageRows.withQ8 : signPageRows(usualDimensions(model), pageRows.bitsOnly);
+    // Slots are reserved two pages ahead, at least doubling (the range overcounts when agents interleave).
+    const capacity = Math.min(most, Math.max(set.size + 2 * limit, 2 * set.size));
     const packed = withQ8 ? undefined : await readSignPage(meter, db, set, { agent, model, after, limit }, capacity);
     let count: number;
     if (packed !== undefined) {
@@ -154,88 +157,32 @@ async function loadVectorSet(
   return set;
 }
 
-/**
- * Rows per page of sign bits read as one row (signPageQuery): its hex string stays under about
- * 1.5 MB (D1 refuses strings of 2 MB), e.g. 7,800 rows of 768 dimensions.
- */
-function signPageRows(dims: number): number {
-  return Math.max(256, Math.min(pageRows.bitsOnly, Math.floor(1_500_000 / (8 * Math.ceil(dims / 32)))));
-}
-
-/**
- * Reads one page of sign bits as one row and stores it; undefined (nothing stored) when the page
- * holds vectors of more than one size, which the caller then reads row by row.
- */
-async function readSignPage(
-  meter: QueryMeter,
-  db: Db,
-  set: VectorSet,
-  page: { agent: string | null; model: string; after: number; limit: number },
-  capacity: number,
-): Promise<{ count: number; last: number } | undefined> {
-  const [[row]] = await meter.run([signPageQuery(db, page)] as const);
-  if (!row || row.count === 0) return { count: 0, last: page.after };
-  if (row.dimsLow !== row.dimsHigh || row.dimsLow === null || (set.dims !== 0 && set.dims !== row.dimsLow)) {
-    return undefined;
-  }
-  const dims = row.dimsLow;
-  const rowids = row.rowids!.split(",");
-  const importance = row.importance!.split(",");
-  const updated = row.updated!.split(",");
-  const bits = row.bits!;
-  const digits = 8 * Math.ceil(dims / 32);
-  const now = Date.now();
-  const times = updated.map((value) => {
-    const ms = Number(value);
-    return ms >= 0 ? ms : now;
-  });
-  const appended = set.appendSigns(
-    { dims, rowids: rowids.map(Number), bits, importance: importance.map(Number), updatedMs: times },
-    capacity,
-  );
-  if (appended) return { count: row.count, last: row.last ?? page.after };
-  set.reserve(rowids.length);
-  for (let index = 0; index < rowids.length; index++) {
-    set.put({
-      engram_rowid: Number(rowids[index]),
-      dims,
-      bits: bits.slice(index * digits, (index + 1) * digits),
-      scale: null,
-      importance: Number(importance[index]),
-      updated_at: null,
-      updatedMs: times[index]!,
-    });
-  }
-  return { count: row.count, last: row.last ?? page.after };
-}
-
 /** The fills under way, one per set. */
 const filling = new WeakMap<VectorSet, Promise<number>>();
 
 /**
- * Reads the int8 vectors a set loaded sign bits first still misses, a page at a time in rowid
- * order, and resolves to the D1 rows read. One fill runs per set, and stops when the cache drops the
- * set; a vector that changed meanwhile is not overwritten (the change log's sync stores the newer
- * one). Never rejects: a failed page ends the fill, and the next recall that finds vectors missing
- * starts another.
+ * Reads the next page of the int8 vectors a set loaded sign bits first still misses (in rowid order,
+ * from where the last page ended), and resolves to the D1 rows read. One page per call, so each
+ * recall's background stays within a request's CPU: the recalls that follow a cold load fill the set
+ * a page each (a recall meanwhile reads its candidates' vectors, fillMissingRerank). One fill runs per
+ * set; a vector that changed meanwhile is not overwritten (the change log's sync stored the newer
+ * one). Never rejects: a failed page is read again by the next recall.
  */
 export function fillRerankVectors(meter: QueryMeter, db: Db, set: VectorSet): Promise<number> {
   const running = filling.get(set);
   if (running) return running.then(() => 0);
   const fill = (async () => {
     const before = meter.rowsRead;
-    let after = 0;
     try {
-      while (set.missing > 0 && sets.get(keyOf(set.agent, set.model)) === set) {
-        const page = { agent: set.agent, model: set.model, after, limit: pageRows.withQ8 };
-        const [rows] = await meter.run([q8PageQuery(db, page)] as const);
-        for (const row of rows) {
-          const slot = set.slotOf(row.engram_rowid);
-          if (slot >= 0 && row.q8) set.fillRerank(slot, row.q8);
-        }
-        if (rows.length < page.limit) break;
-        after = rows[rows.length - 1]!.engram_rowid;
+      if (set.missing === 0 || sets.get(keyOf(set.agent, set.model)) !== set) return 0;
+      const page = { agent: set.agent, model: set.model, after: set.filledThrough, limit: pageRows.fill };
+      const [rows] = await meter.run([q8PageQuery(db, page)] as const);
+      for (const row of rows) {
+        const slot = set.slotOf(row.engram_rowid);
+        if (slot >= 0 && row.q8) set.fillRerank(slot, row.q8);
       }
+      // The last page: a later fill (vectors still missing) starts over.
+      set.filledThrough = rows.length < page.limit ? 0 : rows[rows.length - 1]!.engram_rowid;
     } catch (error) {
       logMemoryFailure("memory_vector_fill_failed", error);
     } finally {

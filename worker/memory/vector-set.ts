@@ -26,6 +26,8 @@ export class VectorSet {
   live = 0;
   /** Live slots whose re-rank vector is not in memory yet (a set loaded sign bits first). */
   missing = 0;
+  /** The rowid the background fill of missing re-rank vectors has read through (vector-cache.ts). */
+  filledThrough = 0;
   rowids = new Float64Array(0);
   alive: Uint8Array;
   bits: Uint32Array;
@@ -46,8 +48,13 @@ export class VectorSet {
     this.alive = this.signs.alive;
   }
 
+  /** Memory the set takes once its re-rank vectors are all in (they are allocated when the first arrives). */
   get bytes(): number {
-    return this.rowids.length * (8 + 1 + 4 + 4 + 8 + this.words * 4 + this.stride);
+    return this.rowids.length * (8 + 1 + 4 + 4 + 8 + this.words * 4) + this.rerankBytes;
+  }
+
+  get rerankBytes(): number {
+    return this.rowids.length * this.stride;
   }
 
   /** The slot holding `rowid`, or -1. */
@@ -100,10 +107,7 @@ export class VectorSet {
    * vectors are missing (they follow). False, and nothing stored, when the page does not fit that
    * (the caller stores its rows one by one). `capacity` is how many slots the whole load expects.
    */
-  appendSigns(
-    page: { dims: number; rowids: number[]; bits: string; importance: number[]; updatedMs: number[] },
-    capacity: number,
-  ): boolean {
+  appendSigns(page: SignPage, capacity: number): boolean {
     const count = page.rowids.length;
     if (count === 0) return true;
     if (this.dims !== 0 && page.dims !== this.dims) return false;
@@ -135,6 +139,11 @@ export class VectorSet {
    */
   reserve(count: number): void {
     if (this.size + count > this.rowids.length) this.grow(this.size + count);
+  }
+
+  /** The bytes of hex text (a sign page's records), decoded in WebAssembly. */
+  bytesFromHex(hex: string): Uint8Array {
+    return this.signs.bytesFromHex(hex);
   }
 
   /** Whether the slot's re-rank vector is in memory (never at precision "bits"). */
@@ -194,7 +203,7 @@ export class VectorSet {
     const before = { rerank: this.rerank, stride: this.stride, precision: this.precision };
     this.precision = precision;
     this.stride = strideOf(precision, this.dims);
-    this.rerank = new Int8Array(this.rowids.length * this.stride);
+    this.rerank = new Int8Array(0);
     if (precision === "bits") this.missing = 0;
     if (precision === "bits" || before.precision !== "q8") return;
     for (let slot = 0; slot < this.size; slot++) {
@@ -209,7 +218,6 @@ export class VectorSet {
     this.stride = strideOf(this.precision, dims);
     // The set is empty, but may have reserved slots: their sign bits and re-rank vectors take room now.
     this.replaceSigns(new SignBitStore(this.words, this.rowids.length));
-    this.rerank = new Int8Array(this.rowids.length * this.stride);
   }
 
   private replaceSigns(store: SignBitStore): void {
@@ -220,6 +228,9 @@ export class VectorSet {
 
   /** Writes the slot's re-rank vector from its int8 values (whose squares sum to `squares`), and its norm. */
   private storeRerank(slot: number, q8: Int8Array, squares = int8Norm(q8, 0, q8.length) ** 2): void {
+    // Allocated with the first vector: a load of sign bits first (a large set) grows its arrays
+    // page by page without copying megabytes of re-rank vectors that are not there yet.
+    if (this.rerank.length === 0) this.rerank = new Int8Array(this.rerankBytes);
     const offset = slot * this.stride;
     if (this.precision === "q8") {
       this.rerank.set(q8, offset);
@@ -286,8 +297,10 @@ export class VectorSet {
       return next;
     };
     this.rowids = copy(this.rowids, (n) => new Float64Array(n), 1);
-    this.replaceSigns(new SignBitStore(this.words, capacity, { from: this.signs, slots: this.size }));
-    this.rerank = copy(this.rerank, (n) => new Int8Array(n), this.stride);
+    this.signs.grow(capacity, this.size);
+    this.bits = this.signs.bits;
+    this.alive = this.signs.alive;
+    if (this.rerank.length > 0) this.rerank = copy(this.rerank, (n) => new Int8Array(n), this.stride);
     this.norms = copy(this.norms, (n) => new Float32Array(n), 1);
     this.importance = copy(this.importance, (n) => new Float32Array(n), 1);
     this.updatedMs = copy(this.updatedMs, (n) => new Float64Array(n), 1);
@@ -315,6 +328,15 @@ export class VectorSet {
 /** Bytes of one re-rank vector at `precision`. */
 export function strideOf(precision: Precision, dims: number): number {
   return precision === "q8" ? dims : precision === "q4" ? Math.ceil(dims / 2) : 0;
+}
+
+/** A page of sign bits in rowid order: every engram's bits end to end as hex, and its weights. */
+export interface SignPage {
+  dims: number;
+  rowids: ArrayLike<number>;
+  bits: string;
+  importance: ArrayLike<number>;
+  updatedMs: ArrayLike<number>;
 }
 
 /** A vector row as D1 returns it, BLOBs as hex text. */
