@@ -8,7 +8,7 @@ import { expireContacts } from "./contact/retention";
 import { expireConversations } from "./conversations/retention";
 import { createDb } from "./db/database";
 import type { Env } from "./env";
-import { logFailure, scheduledContext } from "./http/log";
+import { logFailure, scheduledContext } from "./log";
 import { sendOptedInReports } from "./outbound/scheduled";
 import { createRouter } from "./router";
 

@@ -3,7 +3,7 @@ import { agentKeyAuth } from "./http/auth";
 import { corsHeaders, corsPreflight } from "./http/cors";
 import { errorResponse } from "./http/error-response";
 import { HttpError } from "./http/http-error";
-import { assignRequestId } from "./http/log";
+import { assignRequestId } from "./http/request-log";
 import { securityHeaders } from "./http/security-headers";
 import type { AppRequest, AppRouter, HandlerArgs } from "./http/types";
 import { chatRoutes } from "./routes/chat";

@@ -1,5 +1,6 @@
 import type { ExecutionContext } from "@cloudflare/workers-types/index";
 import { agentId } from "../agent";
+import { InvalidConversationInput } from "../conversations/conversation-errors";
 import { findConversation } from "../conversations/conversation-store";
 import { runBatch } from "../db/batch";
 import { expireConversationsQueries } from "../db/conversation-queries";
@@ -7,12 +8,11 @@ import { createDb, type Db } from "../db/database";
 import { temporaryCutoff } from "../conversations/retention";
 import { deleteEngram } from "../db/engram-queries";
 import type { Env } from "../env";
-import { noModelConfigured, toHttpError } from "../http/error-mapper";
-import { badRequest } from "../http/http-error";
-import { logFailure, type LogContext } from "../http/log";
-import { generateWithFallback } from "../llm/fallback";
+import { toHttpError } from "../http/error-mapper";
+import { generateWithFallback, NoProviderAnswered } from "../llm/fallback";
 import type { ChatMessage, ProviderName, Usage } from "../llm/provider";
 import { attemptsFor, isConfigured, isProviderName, type Attempt } from "../llm/registry";
+import { logFailure, type LogContext } from "../log";
 import { rememberExchange } from "../memory/memory-service";
 import { engramLimits } from "../schemas/engram";
 import type { ChatInput } from "../schemas/chat";
@@ -60,14 +60,14 @@ export async function prepareChat(
   log: LogContext,
 ): Promise<PreparedChat> {
   if (input.provider !== undefined && !isConfigured(env, input.provider)) {
-    throw badRequest("provider", `${input.provider} is not configured on this worker`);
+    throw new InvalidConversationInput("provider", `${input.provider} is not configured on this worker`);
   }
   const db = createDb(env.DB);
   const agent = agentId(env);
   const sessionId = input.session_id ?? crypto.randomUUID();
   const existing = await findConversation(db, agent, sessionId);
   const attempts = attemptsFor(env, modelPicked(env, input, existing));
-  if (attempts.length === 0) throw noModelConfigured();
+  if (attempts.length === 0) throw new NoProviderAnswered([]);
 
   // Temporary chats end with their session's lifetime; each new conversation sweeps the ended ones
   // (the daily upkeep does too, where the cron runs).

@@ -1,10 +1,10 @@
 import type { ExecutionContext } from "@cloudflare/workers-types/index";
 import type { Env } from "../env";
 import { reportError, toHttpError } from "../http/error-mapper";
-import { logFailure } from "../http/log";
 import { NoProviderAnswered, streamWithFallback, type Answered } from "../llm/fallback";
 import { ProviderError, type Usage } from "../llm/provider";
 import { requestTimeoutMs } from "../llm/timeouts";
+import { logFailure } from "../log";
 import { endChat, maxReplyTokens, type PreparedChat } from "./run-chat";
 import type { TurnOutcome } from "./turn";
 

@@ -12,8 +12,8 @@ import {
 import type { Db } from "../db/database";
 import { fromIso, nowTimestamp, toIso } from "../db/timestamps";
 import type { Env } from "../env";
-import { badRequest, notFound } from "../http/http-error";
 import type { Usage } from "../llm/provider";
+import { ConversationNotFound, InvalidConversationInput } from "../conversations/conversation-errors";
 import { titleFrom, type MessageStatus } from "../conversations/conversation-view";
 import type { ChatInput } from "../schemas/chat";
 import { cacheSessionTurns, getSession, sessionLimits, type SessionMessage } from "../sessions/session-store";
@@ -225,8 +225,8 @@ export async function endTurn(env: Env, db: Db, agent: string, turn: BegunTurn, 
 
 async function userMessage(db: Db, conversationId: string, id: string, field: string): Promise<MessageRow> {
   const row = await getMessageQuery(db, conversationId, id).executeTakeFirst();
-  if (!row) throw notFound("message");
-  if (row.role !== "user") throw badRequest(field, "must name a message of the user");
+  if (!row) throw new ConversationNotFound("message");
+  if (row.role !== "user") throw new InvalidConversationInput(field, "must name a message of the user");
   return row;
 }
 

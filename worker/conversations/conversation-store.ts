@@ -14,11 +14,11 @@ import {
 import type { Db } from "../db/database";
 import type { Env } from "../env";
 import { decodeCursor, encodeCursor } from "../http/cursor";
-import { badRequest, notFound } from "../http/http-error";
 import { contentWords } from "../memory/words";
 import { quote } from "../memory/fts-query";
 import type { ConversationPatch } from "../schemas/conversation";
 import { deleteSession } from "../sessions/session-store";
+import { ConversationNotFound, InvalidConversationInput, UnknownConversationCursor } from "./conversation-errors";
 import {
   conversationDetail,
   conversationView,
@@ -39,7 +39,7 @@ export async function findConversation(db: Db, agent: string, id: string): Promi
 /** The conversation and the path it shows, each message with its versions. */
 export async function readConversation(db: Db, agent: string, id: string): Promise<ConversationDetail> {
   const row = await findConversation(db, agent, id);
-  if (!row) throw notFound("conversation");
+  if (!row) throw new ConversationNotFound("conversation");
   return conversationDetail(row, await messagesOfQuery(db, id).execute());
 }
 
@@ -103,7 +103,7 @@ export async function updateConversation(
   patch: ConversationPatch,
 ): Promise<ConversationDetail> {
   const row = await findConversation(db, agent, id);
-  if (!row) throw notFound("conversation");
+  if (!row) throw new ConversationNotFound("conversation");
   const changes: ConversationChanges = {};
   if (patch.title !== undefined) {
     changes.title = patch.title.trim();
@@ -116,14 +116,14 @@ export async function updateConversation(
   const messages = await messagesOfQuery(db, id).execute();
   if (patch.branch !== undefined) {
     const tree = new MessageTree(messages);
-    if (!tree.get(patch.branch)) throw badRequest("branch", "is not a message of this conversation");
+    if (!tree.get(patch.branch)) throw new InvalidConversationInput("branch", "is not a message of this conversation");
     changes.leaf_id = tree.newestLeafFrom(patch.branch);
   }
   // Renaming or pinning is not activity: the list keeps its order by the last message.
   const updated = Object.keys(changes).length
     ? await updateConversationQuery(db, agent, id, changes).executeTakeFirst()
     : row;
-  if (!updated) throw notFound("conversation");
+  if (!updated) throw new ConversationNotFound("conversation");
   return conversationDetail(updated, messages);
 }
 
@@ -149,6 +149,6 @@ export async function updateTitleIfUnnamed(db: Db, agent: string, id: string, ti
 function decodeListCursor(cursor: string): ListPosition {
   const position = decodeCursor(cursor);
   const match = /^([01])\|(.+)$/.exec(position.at);
-  if (!match) throw badRequest("cursor", "is not a cursor returned by this API");
+  if (!match) throw new UnknownConversationCursor();
   return { pinned: Number(match[1]), updatedAt: match[2]!, id: position.id };
 }

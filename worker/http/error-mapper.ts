@@ -1,9 +1,14 @@
 import { ContactLimitReached } from "../contact/rate-limit";
+import {
+  ConversationNotFound,
+  InvalidConversationInput,
+  UnknownConversationCursor,
+} from "../conversations/conversation-errors";
 import { NoProviderAnswered } from "../llm/fallback";
+import { logFailure, type LogContext } from "../log";
 import { InvalidSessionInput, UnknownSessionCursor } from "../sessions/session-errors";
 import { unknownCursor } from "./cursor";
-import { HttpError } from "./http-error";
-import { logFailure, type LogContext } from "./log";
+import { badRequest, HttpError, notFound } from "./http-error";
 import { invalidInput } from "./validation";
 
 /** How to configure a model, for the "no model" error. */
@@ -12,19 +17,19 @@ const noModelHelp =
   "locally, set OPENAI_API_KEY (or OPENAI_BASE_URL for an OpenAI-compatible server such as Ollama), " +
   "ANTHROPIC_API_KEY, GEMINI_API_KEY or GROQ_API_KEY and restart `npm start`.";
 
-export const noModelConfigured = (): HttpError => new HttpError(503, "no_model_configured", noModelHelp);
-
 /**
  * The one mapping from an error to what the caller is told, for routes and event streams alike:
- * an HttpError as it is, a model failure by its last attempt, the lower layers' own refusals
- * (sessions, the contact inbox) by what they mean, anything else a generic 500 that keeps the
- * original as its `cause`.
+ * an HttpError as it is, a model failure by its last attempt (none: no model is configured), the
+ * lower layers' own refusals (sessions, conversations and their chat turns, the contact inbox) by
+ * what they mean, anything else a generic 500 that keeps the original as its `cause`.
  */
 export function toHttpError(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
   if (error instanceof NoProviderAnswered) return providerFailure(error);
   if (error instanceof InvalidSessionInput) return invalidInput(error.issues, error.input, error.subject);
-  if (error instanceof UnknownSessionCursor) return unknownCursor();
+  if (error instanceof UnknownSessionCursor || error instanceof UnknownConversationCursor) return unknownCursor();
+  if (error instanceof ConversationNotFound) return notFound(error.what);
+  if (error instanceof InvalidConversationInput) return badRequest(error.field, error.reason);
   if (error instanceof ContactLimitReached) return contactRefusal(error);
   return new HttpError(500, "internal_error", "The request failed inside the worker.", { cause: error });
 }

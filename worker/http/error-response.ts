@@ -1,7 +1,7 @@
 import { reportError } from "./error-mapper";
 import type { HttpError } from "./http-error";
 import { json } from "./json";
-import { logContext } from "./log";
+import { logContext } from "./request-log";
 import type { AppRequest } from "./types";
 
 /**

@@ -1,7 +1,7 @@
 import { agentId } from "../agent";
 import { createDb } from "../db/database";
 import type { Env } from "../env";
-import { logFailure, scheduledContext } from "../http/log";
+import { logFailure, scheduledContext } from "../log";
 import { loadAgentState } from "../state/agent-state";
 import { runtimeVersion } from "../version";
 import { heartbeatPayload, roundedCoherence, telemetryPayload } from "./payloads";

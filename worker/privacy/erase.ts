@@ -2,7 +2,7 @@ import type { Env } from "../env";
 import type { Db } from "../db/database";
 import { QueryMeter } from "../db/engram-meter";
 import { eraseAllContents } from "../db/privacy-queries";
-import { logFailure, type LogContext } from "../http/log";
+import { logFailure, type LogContext } from "../log";
 import { forgetChangeLog } from "../memory/vector-cache";
 import { deleteAllSessions } from "../sessions/session-store";
 import { overwriteLog } from "./scrub";

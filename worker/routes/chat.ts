@@ -1,7 +1,7 @@
 import { chatEventStream } from "../chat/sse";
 import { finishChat, generateReply, prepareChat } from "../chat/run-chat";
 import { json, readJsonBody } from "../http/json";
-import { logContext } from "../http/log";
+import { logContext } from "../http/request-log";
 import type { AppRouter } from "../http/types";
 import { parseInput } from "../http/validation";
 import { describeProviders } from "../llm/registry";

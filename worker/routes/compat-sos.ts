@@ -3,7 +3,7 @@ import { sosAgentState, sosEngramRow } from "../compat/sos-shapes";
 import { createDb } from "../db/database";
 import { recentEngrams } from "../db/engram-queries";
 import { json, readJsonBody } from "../http/json";
-import { logContext } from "../http/log";
+import { logContext } from "../http/request-log";
 import { queryInt } from "../http/params";
 import type { AppRouter } from "../http/types";
 import { parseInput } from "../http/validation";

@@ -2,8 +2,9 @@ import { agentId } from "../agent";
 import { createDb } from "../db/database";
 import { latestMigrationName } from "../db/migration-queries";
 import { json } from "../http/json";
-import { logContext, logFailure } from "../http/log";
+import { logContext } from "../http/request-log";
 import type { AppRouter } from "../http/types";
+import { logFailure } from "../log";
 import { runtimeVersion } from "../version";
 import { healthRoute } from "./public-routes";
 

@@ -1,6 +1,6 @@
 import { createDb } from "../db/database";
 import { json, readJsonBody } from "../http/json";
-import { logContext } from "../http/log";
+import { logContext } from "../http/request-log";
 import type { AppRouter } from "../http/types";
 import { parseInput } from "../http/validation";
 import { maintainQuietly } from "../memory/maintenance";

@@ -1,5 +1,3 @@
-import type { AppRequest } from "./types";
-
 /** Where a log line comes from: the route pattern (never the path, which can hold ids), the method, the request. */
 export interface LogContext {
   route: string | null;
@@ -9,27 +7,6 @@ export interface LogContext {
 
 /** The context of a scheduled (cron) run, which has no request. */
 export const scheduledContext: LogContext = { route: "scheduled", method: null, requestId: null };
-
-/** A Ray ID as Cloudflare's edge sets it (16 hex digits, the data center): nothing else is taken from the caller. */
-const rayId = /^[0-9a-f]{16}-[A-Z]{3}$/;
-
-/**
- * The request's id: Cloudflare's `cf-ray` when deployed, a random one otherwise. Set on the request
- * before anything else runs and sent back as `x-request-id`, so a caller can quote it.
- */
-export function assignRequestId(request: AppRequest): undefined {
-  const ray = request.headers.get("cf-ray");
-  request.requestId = ray !== null && rayId.test(ray) ? ray : crypto.randomUUID();
-  return undefined;
-}
-
-export function logContext(request: AppRequest): LogContext {
-  return {
-    route: typeof request.route === "string" ? request.route : null,
-    method: request.method,
-    requestId: typeof request.requestId === "string" ? request.requestId : null,
-  };
-}
 
 /**
  * The worker's one log-line shape: the event, the HTTP status when there is one, the error's class
