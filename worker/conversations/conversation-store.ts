@@ -13,7 +13,7 @@ import {
 } from "../db/conversation-queries";
 import type { Db } from "../db/database";
 import type { Env } from "../env";
-import { decodeCursor, encodeCursor } from "../http/cursor";
+import type { CursorPosition } from "../db/cursor-position";
 import { contentWords } from "../memory/words";
 import { quote } from "../memory/fts-query";
 import type { ConversationPatch } from "../schemas/conversation";
@@ -29,7 +29,8 @@ import {
 
 export interface ConversationPage {
   conversations: (ConversationView & { snippet?: string | null })[];
-  next_cursor: string | null;
+  /** Where the next page starts, when there is one. */
+  next: CursorPosition | null;
 }
 
 export async function findConversation(db: Db, agent: string, id: string): Promise<ConversationRow | undefined> {
@@ -47,18 +48,15 @@ export async function readConversation(db: Db, agent: string, id: string): Promi
 export async function listConversations(
   db: Db,
   agent: string,
-  options: { limit: number; cursor?: string },
+  options: { limit: number; after?: CursorPosition },
 ): Promise<ConversationPage> {
-  const after = options.cursor === undefined ? undefined : decodeListCursor(options.cursor);
+  const after = options.after === undefined ? undefined : listPosition(options.after);
   const rows = await listConversationsQuery(db, agent, options.limit, after).execute();
   const page = rows.slice(0, options.limit);
   const last = page.at(-1);
   return {
     conversations: page.map(conversationView),
-    next_cursor:
-      rows.length > options.limit && last
-        ? encodeCursor({ at: `${last.pinned}|${last.updated_at}`, id: last.id })
-        : null,
+    next: rows.length > options.limit && last ? { at: `${last.pinned}|${last.updated_at}`, id: last.id } : null,
   };
 }
 
@@ -74,7 +72,7 @@ export async function searchConversations(
   limit: number,
 ): Promise<ConversationPage> {
   const words = contentWords(query, 16);
-  if (words.length === 0) return { conversations: [], next_cursor: null };
+  if (words.length === 0) return { conversations: [], next: null };
   const match = words.map((word) => `${quote(word)}*`).join(" ");
   const hits = (await searchConversationsQuery(db, agent, match, limit)).rows;
   const rows = await conversationsByIdQuery(
@@ -88,7 +86,7 @@ export async function searchConversations(
       const row = byId.get(hit.id);
       return row ? [{ ...conversationView(row), snippet: hit.snippet }] : [];
     }),
-    next_cursor: null,
+    next: null,
   };
 }
 
@@ -146,8 +144,7 @@ export async function updateTitleIfUnnamed(db: Db, agent: string, id: string, ti
     .execute();
 }
 
-function decodeListCursor(cursor: string): ListPosition {
-  const position = decodeCursor(cursor);
+function listPosition(position: CursorPosition): ListPosition {
   const match = /^([01])\|(.+)$/.exec(position.at);
   if (!match) throw new UnknownConversationCursor();
   return { pinned: Number(match[1]), updatedAt: match[2]!, id: position.id };

@@ -5,8 +5,10 @@ import {
   readConversation,
   searchConversations,
   updateConversation,
+  type ConversationPage,
 } from "../conversations/conversation-store";
 import { createDb } from "../db/database";
+import { decodeCursor, encodeCursor } from "../http/cursor";
 import { notFound } from "../http/http-error";
 import { json, readJsonBody } from "../http/json";
 import { pathParam, queryInt, queryParam } from "../http/params";
@@ -21,9 +23,10 @@ export function conversationRoutes(router: AppRouter): void {
     const db = createDb(env.DB);
     const limit = queryInt(request, "limit", { min: 1, max: 100, fallback: 20 });
     const query = queryParam(request, "q", conversationLimits.queryChars)?.trim();
-    if (query) return json(await searchConversations(db, agentId(env), query, limit));
+    if (query) return json(pageView(await searchConversations(db, agentId(env), query, limit)));
     const cursor = queryParam(request, "cursor");
-    return json(await listConversations(db, agentId(env), { limit, ...(cursor !== undefined && { cursor }) }));
+    const after = cursor === undefined ? {} : { after: decodeCursor(cursor) };
+    return json(pageView(await listConversations(db, agentId(env), { limit, ...after })));
   });
 
   router.get("/api/conversations/:id", async (request, env) =>
@@ -45,4 +48,9 @@ export function conversationRoutes(router: AppRouter): void {
 
 function conversationId(request: AppRequest): string {
   return parseInput(sessionIdSchema, pathParam(request, "id"), "id");
+}
+
+/** A page as the API answers it: the next page's position as an opaque cursor. */
+function pageView({ conversations, next }: ConversationPage) {
+  return { conversations, next_cursor: next ? encodeCursor(next) : null };
 }
