@@ -19,6 +19,8 @@ export default defineConfig({
   plugins: [compiledWasm],
   test: {
     include: ["test/**/*.test.ts"],
+    // A folder for the one worker bundle the stack tests share, built by the first that needs it.
+    globalSetup: ["test/stack/worker-bundle-setup.ts"],
     environment: "node",
     pool: "forks",
     testTimeout: 60_000,

@@ -3,9 +3,8 @@ import { CloudflareApiError, cloudflareListAll, cloudflareRequest } from "./clou
 import { changedKeys } from "./dynamic-inputs";
 import { attachPagesHeaders, readPagesHeaders } from "./pages-headers";
 import { readPagesManifest, type PagesManifest } from "./pages-manifest";
-import { checkBuildUnchanged, manifestChanges, projectResource, uploadAssets } from "./pages-upload";
-
-export { manifestChanges, uploadBuckets, type ManifestChanges, type UploadFile } from "./pages-upload";
+import { checkBuildUnchanged, manifestChanges } from "./pages-upload-plan";
+import { projectResource, uploadAssets } from "./pages-upload-session";
 
 export interface PagesDeploymentInputs {
   accountId: string;

@@ -1,35 +1,30 @@
 import { beforeAll } from "vitest";
 import type { WorkerBundle } from "../../stack/bundle";
-import type { ConfigSource } from "../../stack/config";
+import { parseStackConfig } from "../../stack/config";
 import { installPulumiMocks } from "../support/pulumi-mocks";
 import type { Operation } from "./fake-engine";
+import { sharedWorkerBundle } from "./shared-worker-bundle";
+import { configSource } from "./use-sos-stack";
 
 /**
  * The real program, as index.ts declares it, for a lifecycle test file: Pulumi's mocks installed
- * before the modules that declare resources are loaded, the worker bundled once.
+ * before the modules that declare resources are loaded, and the test run's worker bundle.
  */
 export function useLifecycleProgram(mockStack: string, accountId: string) {
   let worker: WorkerBundle;
-  let configModule: typeof import("../../stack/config.js");
   let stackModule: typeof import("../../stack/sos-stack.js");
 
   beforeAll(async () => {
     await installPulumiMocks(mockStack);
-    configModule = await import("../../stack/config.js");
     stackModule = await import("../../stack/sos-stack.js");
-    worker = (await import("../../stack/bundle.js")).bundleWorker();
+    worker = await sharedWorkerBundle();
   });
 
   /** The program of `stack` with these config values (the account given; the token only if listed). */
   return (stack: string, values: Record<string, string>): (() => void) => {
-    const source: ConfigSource = {
-      stack,
-      get: (key) => ({ "sos:accountId": accountId, ...values })[key],
-      isSecret: (key) => key === "cloudflare:apiToken",
-      env: {},
-    };
+    const source = configSource({ "sos:accountId": accountId, ...values }, stack);
     return () => {
-      const config = configModule.parseStackConfig(source);
+      const config = parseStackConfig(source);
       new stackModule.SosStack("sos", { config, worker });
     };
   };

@@ -4,14 +4,12 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
-  manifestChanges,
   pagesDeploymentProvider,
-  uploadBuckets,
   type PagesDeploymentInputs,
   type PagesDeploymentState,
-  type UploadFile,
 } from "../../stack/pages-deployment";
 import { pagesAssetHash, pagesContentType, pagesMaxFileCount, readPagesManifest } from "../../stack/pages-manifest";
+import { manifestChanges, uploadBuckets, type UploadFile } from "../../stack/pages-upload-plan";
 import { useCloudflareEmulator } from "../support/use-cloudflare-emulator";
 import { pagesFileHash } from "../support/cloudflare-emulator-pages-hash";
 

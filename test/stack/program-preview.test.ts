@@ -7,6 +7,11 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vite
  * shows what only a deployment can know, the workers.dev subdomain, as unknown.
  */
 
+// index.ts gives SosStack no bundle, so SosStack bundles worker/: with the test run's bundle instead.
+vi.mock("../../stack/bundle", async (importOriginal) =>
+  (await import("./shared-worker-bundle.js")).withSharedWorkerBundle(await importOriginal()),
+);
+
 const accountId = "fedcba9876543210fedcba9876543210";
 const created: { type: string; name: string }[] = [];
 let fetchCalls: string[];

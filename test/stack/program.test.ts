@@ -2,6 +2,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { installPulumiMocks, valueOf, type RegisteredResource } from "../support/pulumi-mocks";
 
+// index.ts gives SosStack no bundle, so SosStack bundles worker/: with the test run's bundle instead.
+vi.mock("../../stack/bundle", async (importOriginal) =>
+  (await import("./shared-worker-bundle.js")).withSharedWorkerBundle(await importOriginal()),
+);
+
 const accountId = "fedcba9876543210fedcba9876543210";
 let registered: RegisteredResource[];
 

@@ -1,15 +1,7 @@
-import * as pulumi from "@pulumi/pulumi";
-import { beforeAll, describe, expect, it } from "vitest";
-import type { WorkerBundle } from "../../stack/bundle";
-import type { ConfigSource } from "../../stack/config";
-import {
-  installPulumiMocks,
-  isRpcSecret,
-  unwrapSecrets,
-  valueOf,
-  type RegisteredResource,
-} from "../support/pulumi-mocks";
-import { recordRegistrations, type RegistrationDetails } from "./registrations";
+import { describe, expect, it } from "vitest";
+import { isRpcSecret, unwrapSecrets } from "../support/pulumi-mocks";
+import type { RegistrationDetails } from "./registrations";
+import { resourceType as type, useSosStack } from "./use-sos-stack";
 
 /**
  * The stack's logical names, the options that keep data safe across its life (aliases, import,
@@ -21,56 +13,17 @@ const token = "names-test-token";
 const keptDatabase = "3f0e1c5a-7b9d-4e2f-8a6b-0c1d2e3f4a5b";
 const keptNamespace = "a1b2c3d4e5f60718293a4b5c6d7e8f90";
 
-let registered: RegisteredResource[];
-let details: RegistrationDetails[];
-let configModule: typeof import("../../stack/config.js");
-let stackModule: typeof import("../../stack/sos-stack.js");
-let names: typeof import("../../stack/names.js");
-let worker: WorkerBundle;
-
-beforeAll(async () => {
-  registered = await installPulumiMocks("dev");
-  details = recordRegistrations();
-  configModule = await import("../../stack/config.js");
-  stackModule = await import("../../stack/sos-stack.js");
-  names = await import("../../stack/names.js");
-  worker = (await import("../../stack/bundle.js")).bundleWorker();
-});
-
-function source(values: Record<string, string>, stack: string): ConfigSource {
-  return { stack, get: (key) => values[key], isSecret: (key) => key === "cloudflare:apiToken", env: {} };
-}
-
 const base = { "sos:accountId": accountId, "cloudflare:apiToken": token };
 
 /** The program as index.ts writes it: the fixed component name, whatever the prefix. */
-async function program(values: Record<string, string>, stack = "dev") {
-  const before = { registered: registered.length, details: details.length };
-  const config = configModule.parseStackConfig(source(values, stack));
-  const sos = new stackModule.SosStack(names.componentName, { config, worker });
-  await valueOf(pulumi.all([sos.pagesUrl, sos.databaseId, sos.kvNamespaceId, sos.agentKey]));
-  await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
-  return { resources: registered.slice(before.registered), details: details.slice(before.details), sos };
-}
+const { evaluate } = useSosStack("dev");
+const program = (values: Record<string, string>, stack = "dev") => evaluate(values, { stack });
 
 function detail(list: RegistrationDetails[], name: string): RegistrationDetails {
   const found = list.filter((entry) => entry.name === name);
   expect(found, name).toHaveLength(1);
   return found[0]!;
 }
-
-const type = {
-  stack: "sos:index:SosStack",
-  provider: "pulumi:providers:cloudflare",
-  database: "cloudflare:index/d1Database:D1Database",
-  kv: "cloudflare:index/workersKvNamespace:WorkersKvNamespace",
-  script: "cloudflare:index/workersScript:WorkersScript",
-  route: "cloudflare:index/workersScriptSubdomain:WorkersScriptSubdomain",
-  pages: "cloudflare:index/pagesProject:PagesProject",
-  password: "random:index/randomPassword:RandomPassword",
-  dynamic: "pulumi-nodejs:dynamic:Resource",
-  cron: "cloudflare:index/workersCronTrigger:WorkersCronTrigger",
-};
 
 describe("logical names", () => {
   it("are fixed: another prefix changes Cloudflare's names, never a URN", async () => {

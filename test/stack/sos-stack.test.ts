@@ -2,18 +2,12 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { beforeAll, describe, expect, it } from "vitest";
-import type { ConfigSource, StackConfig } from "../../stack/config";
-import type { WorkerBundle } from "../../stack/bundle";
+import { describe, expect, it } from "vitest";
+import { sha256Hex, type WorkerBundle } from "../../stack/bundle";
 import { projectRoot } from "../../stack/paths";
-import {
-  installPulumiMocks,
-  isRpcSecret,
-  unwrapSecrets,
-  valueOf,
-  withoutSecrets,
-  type RegisteredResource,
-} from "../support/pulumi-mocks";
+import { isRpcSecret, unwrapSecrets, valueOf, withoutSecrets, type RegisteredResource } from "../support/pulumi-mocks";
+import { sharedWorkerBundle } from "./shared-worker-bundle";
+import { resourceType as type, useSosStack } from "./use-sos-stack";
 
 const accountId = "0123456789abcdef0123456789abcdef";
 const token = "cf-token-that-must-stay-secret";
@@ -21,57 +15,12 @@ const openaiKey = "sk-openai-key-that-must-stay-secret";
 const anthropicKey = "sk-ant-key-that-must-stay-secret";
 const agentKey = "agent-key-that-must-stay-secret-0123456789";
 
-const type = {
-  stack: "sos:index:SosStack",
-  provider: "pulumi:providers:cloudflare",
-  database: "cloudflare:index/d1Database:D1Database",
-  kv: "cloudflare:index/workersKvNamespace:WorkersKvNamespace",
-  script: "cloudflare:index/workersScript:WorkersScript",
-  route: "cloudflare:index/workersScriptSubdomain:WorkersScriptSubdomain",
-  pages: "cloudflare:index/pagesProject:PagesProject",
-  password: "random:index/randomPassword:RandomPassword",
-  dynamic: "pulumi-nodejs:dynamic:Resource",
-  cron: "cloudflare:index/workersCronTrigger:WorkersCronTrigger",
-};
-
-let registered: RegisteredResource[];
-let config: typeof import("../../stack/config.js");
-let stackModule: typeof import("../../stack/sos-stack.js");
-let bundleModule: typeof import("../../stack/bundle.js");
-
-beforeAll(async () => {
-  // The mocks must be in place before any module that declares resources is loaded.
-  registered = await installPulumiMocks("dev");
-  config = await import("../../stack/config.js");
-  stackModule = await import("../../stack/sos-stack.js");
-  bundleModule = await import("../../stack/bundle.js");
-});
-
-function source(values: Record<string, string>, stack = "dev", env: Record<string, string> = {}): ConfigSource {
-  const secret = new Set(["cloudflare:apiToken", "sos:agentKey", "sos:openaiApiKey", "sos:anthropicApiKey"]);
-  return {
-    stack,
-    get: (key) => values[key],
-    isSecret: (key) => secret.has(key),
-    env,
-  };
-}
-
+const program = useSosStack("dev");
 const baseConfig = { "sos:accountId": accountId, "cloudflare:apiToken": token, "sos:workersDevSubdomain": "acme" };
 
-/** Runs one SosStack and returns what it registered. */
-async function deploy(
-  values: Record<string, string> = baseConfig,
-  stack = "dev",
-  worker?: WorkerBundle,
-): Promise<{ resources: RegisteredResource[]; sos: InstanceType<typeof stackModule.SosStack>; settings: StackConfig }> {
-  const before = registered.length;
-  const settings = config.parseStackConfig(source(values, stack));
-  const sos = new stackModule.SosStack(settings.prefix, { config: settings, worker });
-  await valueOf(
-    pulumi.all([sos.workerUrl, sos.pagesUrl, sos.databaseId, sos.kvNamespaceId, sos.agentId, sos.agentKey]),
-  );
-  return { resources: registered.slice(before), sos, settings };
+/** Runs one SosStack, named after its prefix, and returns what it registered. */
+async function deploy(values: Record<string, string> = baseConfig, stack = "dev", worker?: WorkerBundle) {
+  return program.evaluate(values, { stack, worker, name: (config) => config.prefix });
 }
 
 function named(resources: RegisteredResource[], name: string): RegisteredResource {
@@ -114,7 +63,7 @@ describe("SosStack resources", () => {
       scriptName: "sos-dev-worker",
       mainModule: "worker.js",
       contentFile: ".sos/build/worker.js",
-      compatibilityDate: stackModule.compatibilityDate,
+      compatibilityDate: program.sosStack().compatibilityDate,
     });
     expect(script.inputs.contentSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(script.inputs.content).toBeUndefined();
@@ -311,7 +260,7 @@ describe("SosStack opt-ins", () => {
     // The daily run exists without the opt-ins: it deletes inbox messages past their retention.
     expect(only(resources, type.cron).inputs).toMatchObject({
       scriptName: "sos-quiet-worker",
-      schedules: [{ cron: stackModule.dailyCron }],
+      schedules: [{ cron: program.sosStack().dailyCron }],
     });
     expect(resources.filter((resource) => resource.name.endsWith("-yellow-pages"))).toEqual([]);
     const byName = Object.fromEntries(bindingsOf(resources).map((binding) => [binding.name, binding]));
@@ -356,7 +305,7 @@ describe("SosStack opt-ins", () => {
     expect(cron.inputs).toMatchObject({
       accountId,
       scriptName: "sos-listed-worker",
-      schedules: [{ cron: stackModule.dailyCron }],
+      schedules: [{ cron: program.sosStack().dailyCron }],
     });
   });
 
@@ -416,12 +365,8 @@ describe("SosStack determinism", () => {
   });
 
   it("changes only the worker script's hash when the worker code changes", async () => {
-    const bundle = bundleModule.bundleWorker();
-    const changed = {
-      ...bundle,
-      code: `${bundle.code}\n// changed`,
-      sha256: bundleModule.sha256Hex(`${bundle.code}\n// changed`),
-    };
+    const bundle = await sharedWorkerBundle();
+    const changed = { ...bundle, code: `${bundle.code}\n// changed`, sha256: sha256Hex(`${bundle.code}\n// changed`) };
     const before = await deploy(baseConfig, "hash", bundle);
     const after = await deploy(baseConfig, "hash", changed);
     const differences: string[] = [];
