@@ -4,7 +4,7 @@ import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { projectRoot } from "../../stack/paths";
 import { screenshot, useBrowser } from "../support/browser";
-import { appAgentKey, connected, useChatApp } from "../support/chat-app";
+import { openWithKey, sendMessage, useChatApp } from "../support/chat-app";
 import { cut, reply } from "../support/fake-vendors";
 import { layouts, showConversationList } from "../support/layouts";
 
@@ -64,11 +64,6 @@ const smallTargets = `[...document.querySelectorAll("button, select, textarea, i
   .filter(([, box]) => box.width < 43.5 || box.height < 43.5)
   .map(([el, box]) => (el.getAttribute("aria-label") || el.textContent || el.id || el.tagName).trim().slice(0, 40) + " " + Math.round(box.width) + "x" + Math.round(box.height))`;
 
-async function openApp(page: Page): Promise<void> {
-  await page.goto(`${app.url}#key=${appAgentKey}`);
-  await connected(page);
-}
-
 async function conversationWithEverything(page: Page, label: string): Promise<void> {
   app.vendors.openai.script(
     reply([
@@ -77,13 +72,11 @@ async function conversationWithEverything(page: Page, label: string): Promise<vo
     ]),
     cut(["Half an ", "answer"]),
   );
-  await page.locator("#message-input").fill(`Show me code, ${label}`);
-  await page.locator("#message-input").press("Enter");
+  await sendMessage(page, `Show me code, ${label}`);
   await page.locator(".message-assistant[data-status='done']").waitFor();
   // axe checks the code as coloured by the highlighter.
   await page.locator(".code-block code .hljs-comment").waitFor();
-  await page.locator("#message-input").fill("And more?");
-  await page.locator("#message-input").press("Enter");
+  await sendMessage(page, "And more?");
   await page.locator(".message-assistant[data-status='interrupted']").waitFor();
 }
 
@@ -95,7 +88,7 @@ for (const layout of layouts) {
       await page.getByRole("heading", { name: "Connect to your agent" }).waitFor();
       await expectClean(page, "the key screen");
 
-      await openApp(page);
+      await openWithKey(page, app);
       await expectClean(page, "an empty chat");
       await conversationWithEverything(page, layout.name);
       await expectClean(page, "a conversation");
@@ -130,7 +123,7 @@ for (const layout of layouts) {
     if (layout.phone) {
       it("the drawer keeps focus inside while open, and gives it back to its toggle", async () => {
         const page = await browser.newPage(layout.options);
-        await openApp(page);
+        await openWithKey(page, app);
         const toggle = page.getByRole("button", { name: "Conversations", exact: true });
         await toggle.click();
         await page.locator("#sidebar").waitFor({ state: "visible" });
@@ -151,7 +144,7 @@ for (const layout of layouts) {
 
       it("every control is at least 44 by 44 CSS pixels to tap", async () => {
         const page = await browser.newPage(layout.options);
-        await openApp(page);
+        await openWithKey(page, app);
         await conversationWithEverything(page, `taps ${layout.name}`);
         expect(await page.evaluate(smallTargets), "chat").toEqual([]);
         await showConversationList(page);
@@ -173,7 +166,7 @@ for (const layout of layouts) {
 
     it("the skip link is the first stop and lands in the message box", async () => {
       const page = await browser.newPage(layout.options);
-      await openApp(page);
+      await openWithKey(page, app);
       expect(
         await page.evaluate(
           "document.querySelector('a[href], button, input, select, textarea, [tabindex]:not([tabindex=\"-1\"])').className",

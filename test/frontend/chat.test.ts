@@ -1,24 +1,13 @@
 import type { Page } from "playwright-core";
 import { beforeEach, describe, expect, it } from "vitest";
 import { eventually, useBrowser } from "../support/browser";
-import { appAgentKey, connected, useChatApp } from "../support/chat-app";
+import { appAgentKey, connected, openWithKey, sendMessage, useChatApp } from "../support/chat-app";
 import { fail, reply, stall } from "../support/fake-vendors";
 
 const app = useChatApp();
 const browser = useBrowser();
 
 beforeEach(() => app.vendors.reset());
-
-/** Opens the app as `npm start` prints it: the key in the fragment. */
-async function openWithKey(page: Page): Promise<void> {
-  await page.goto(`${app.url}#key=${appAgentKey}`);
-  await connected(page);
-}
-
-async function send(page: Page, message: string): Promise<void> {
-  await page.locator("#message-input").fill(message);
-  await page.locator("#message-input").press("Enter");
-}
 
 const lastAnswer = (page: Page) => page.locator(".message-assistant").last();
 
@@ -34,7 +23,7 @@ describe("the agent key", () => {
     const page = await browser.newPage();
     const requested: string[] = [];
     page.on("request", (request) => requested.push(request.url()));
-    await openWithKey(page);
+    await openWithKey(page, app);
 
     expect(page.url()).toBe(app.url);
     expect(await page.evaluate("localStorage.getItem('sos.agentKey')")).toBe(appAgentKey);
@@ -54,9 +43,9 @@ describe("chatting", () => {
     page.on("requestfailed", (request) =>
       aborted.push(`${new URL(request.url()).pathname} ${request.failure()?.errorText}`),
     );
-    await openWithKey(page);
+    await openWithKey(page, app);
     app.vendors.openai.script(stall(["The first ", "words arrive "]));
-    await send(page, "Tell me a long story");
+    await sendMessage(page, "Tell me a long story");
 
     const answer = lastAnswer(page);
     await answer.locator(".message-body", { hasText: "The first words arrive" }).waitFor();
@@ -74,7 +63,7 @@ describe("chatting", () => {
 
   it("renders the finished answer as Markdown and names the provider and model", async () => {
     const page = await browser.newPage();
-    await openWithKey(page);
+    await openWithKey(page, app);
     app.vendors.openai.script(
       reply([
         "Here is **bold** and `inline code`.\n\n",
@@ -82,7 +71,7 @@ describe("chatting", () => {
         "```\n\n- first\n- second\n\n[docs](https://example.com/docs)",
       ]),
     );
-    await send(page, "Show me some Markdown");
+    await sendMessage(page, "Show me some Markdown");
 
     const answer = lastAnswer(page);
     await page.locator(".message-assistant[data-status='done']").waitFor();
@@ -99,7 +88,7 @@ describe("chatting", () => {
 
   it("sends on Enter and keeps Shift+Enter as a new line", async () => {
     const page = await browser.newPage();
-    await openWithKey(page);
+    await openWithKey(page, app);
     app.vendors.openai.script(reply("Two lines received."));
     const input = page.locator("#message-input");
     await input.focus();
@@ -117,9 +106,9 @@ describe("chatting", () => {
 
   it("retries the last message after a model error, without repeating it on screen", async () => {
     const page = await browser.newPage();
-    await openWithKey(page);
+    await openWithKey(page, app);
     app.vendors.openai.script(fail(500, "The fake model is down"), reply("Back again."));
-    await send(page, "Are you there?");
+    await sendMessage(page, "Are you there?");
 
     await page.locator(".message-assistant[data-status='error']").waitFor();
     expect(await lastAnswer(page).locator(".message-notice").textContent()).toContain("The fake model is down");
@@ -137,13 +126,13 @@ describe("chatting", () => {
 describe("conversations", () => {
   it("lists each conversation, switches between them, and deletes one", async () => {
     const page = await browser.newPage();
-    await openWithKey(page);
+    await openWithKey(page, app);
     app.vendors.openai.script(reply("Alpha answer."), reply("Beta answer."));
-    await send(page, "Alpha question");
+    await sendMessage(page, "Alpha question");
     await page.locator(".message-assistant[data-status='done']").waitFor();
     await page.locator("#new-chat").click();
     expect(await page.locator(".message").count()).toBe(0);
-    await send(page, "Beta question");
+    await sendMessage(page, "Beta question");
     await page.locator(".message-assistant[data-status='done']").waitFor();
 
     const alpha = page.locator(".session-item", { hasText: "Alpha question" });
@@ -159,7 +148,7 @@ describe("conversations", () => {
 
     // The conversation goes on in the same session.
     app.vendors.openai.script(reply("Still alpha."));
-    await send(page, "And a follow-up");
+    await sendMessage(page, "And a follow-up");
     await page.locator(".message-assistant[data-status='done']", { hasText: "Still alpha." }).waitFor();
     const session = await app.api("GET", `/api/sessions/${alphaId}`);
     expect(session.body.messages.map((message: { content: string }) => message.content)).toEqual([

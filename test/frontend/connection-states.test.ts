@@ -1,18 +1,12 @@
-import type { Page } from "playwright-core";
 import { beforeEach, describe, expect, it } from "vitest";
 import { useBrowser } from "../support/browser";
-import { appAgentKey, connected, useChatApp } from "../support/chat-app";
+import { appAgentKey, connected, openWithKey, sendMessage, useChatApp } from "../support/chat-app";
 import { fail } from "../support/fake-vendors";
 
 const app = useChatApp();
 const browser = useBrowser();
 
 beforeEach(() => app.vendors.reset());
-
-async function send(page: Page, message: string): Promise<void> {
-  await page.locator("#message-input").fill(message);
-  await page.locator("#message-input").press("Enter");
-}
 
 describe("without a key", () => {
   it("asks for the key, calls no private route, and connects once it is entered", async () => {
@@ -52,10 +46,9 @@ describe("a wrong key", () => {
 
   it("that stops working mid-session brings the key screen back", async () => {
     const page = await browser.newPage();
-    await page.goto(`${app.url}#key=${appAgentKey}`);
-    await connected(page);
+    await openWithKey(page, app);
     await page.evaluate("localStorage.setItem('sos.agentKey', 'rotated-away')");
-    await send(page, "hello?");
+    await sendMessage(page, "hello?");
     await page.getByRole("heading", { name: "The agent key was refused" }).waitFor();
     expect(app.vendors.openai.requests).toEqual([]);
   });
@@ -64,11 +57,10 @@ describe("a wrong key", () => {
 describe("an unreachable worker", () => {
   it("says so, and recovers with Try again once the worker answers", async () => {
     const page = await browser.newPage();
-    await page.goto(`${app.url}#key=${appAgentKey}`);
-    await connected(page);
+    await openWithKey(page, app);
     // The network drops every API call, as when the worker is down or the address is wrong.
     await page.route("**/api/**", (route) => route.abort("connectionrefused"));
-    await send(page, "anyone there?");
+    await sendMessage(page, "anyone there?");
 
     await page.locator(".message-assistant[data-status='error']").waitFor();
     expect(await page.locator(".message-assistant .message-notice").textContent()).toContain("Cannot reach the worker");
@@ -87,10 +79,9 @@ describe("an unreachable worker", () => {
 describe("model errors", () => {
   it("shows the provider's message from the stream's error event", async () => {
     const page = await browser.newPage();
-    await page.goto(`${app.url}#key=${appAgentKey}`);
-    await connected(page);
+    await openWithKey(page, app);
     app.vendors.openai.script(fail(500, "The fake model exploded"));
-    await send(page, "Explode, please");
+    await sendMessage(page, "Explode, please");
 
     const notice = page.locator(".message-assistant[data-status='error'] .message-notice");
     await notice.waitFor();
@@ -101,14 +92,10 @@ describe("model errors", () => {
 
 describe("answers shaped by the worker in other ways", () => {
   // These replay the worker's exact wire shapes, for cases the fake model cannot provoke.
-  async function openChat(page: Page): Promise<void> {
-    await page.goto(`${app.url}#key=${appAgentKey}`);
-    await connected(page);
-  }
 
   it("a 502 (a non-streamed failure) shows the worker's provider_error message", async () => {
     const page = await browser.newPage();
-    await openChat(page);
+    await openWithKey(page, app);
     await page.route("**/api/chat", (route) =>
       route.fulfill({
         status: 502,
@@ -118,7 +105,7 @@ describe("answers shaped by the worker in other ways", () => {
         }),
       }),
     );
-    await send(page, "hello");
+    await sendMessage(page, "hello");
     const notice = page.locator(".message-assistant[data-status='error'] .message-notice");
     await notice.waitFor();
     expect(await notice.textContent()).toBe("The model provider failed: openai: 503 overloaded");
@@ -126,7 +113,7 @@ describe("answers shaped by the worker in other ways", () => {
 
   it("an error event after some tokens keeps the partial answer and shows the message", async () => {
     const page = await browser.newPage();
-    await openChat(page);
+    await openWithKey(page, app);
     await page.route("**/api/chat", (route) =>
       route.fulfill({
         status: 200,
@@ -136,7 +123,7 @@ describe("answers shaped by the worker in other ways", () => {
           'event: error\ndata: {"code":"provider_error","message":"The model provider failed: openai: connection reset","session_id":"s"}\n\n',
       }),
     );
-    await send(page, "Start, then fail");
+    await sendMessage(page, "Start, then fail");
     const answer = page.locator(".message-assistant[data-status='error']");
     await answer.waitFor();
     expect(await answer.locator(".message-body").textContent()).toBe("Half an answer");

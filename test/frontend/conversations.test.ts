@@ -1,7 +1,7 @@
 import type { Page } from "playwright-core";
 import { beforeEach, describe, expect, it } from "vitest";
 import { eventually, screenshot, useBrowser } from "../support/browser";
-import { appAgentKey, connected, useChatApp } from "../support/chat-app";
+import { connected, openWithKey, sendMessage, useChatApp } from "../support/chat-app";
 import { cut, reply, stall } from "../support/fake-vendors";
 import { layouts, showConversationList } from "../support/layouts";
 
@@ -16,16 +16,6 @@ const app = useChatApp();
 const browser = useBrowser();
 
 beforeEach(() => app.vendors.reset());
-
-async function openWithKey(page: Page): Promise<void> {
-  await page.goto(`${app.url}#key=${appAgentKey}`);
-  await connected(page);
-}
-
-async function send(page: Page, message: string): Promise<void> {
-  await page.locator("#message-input").fill(message);
-  await page.locator("#message-input").press("Enter");
-}
 
 async function currentId(page: Page): Promise<string> {
   return eventually(async () => {
@@ -53,10 +43,10 @@ for (const layout of layouts) {
   describe(layout.name, () => {
     it("an answer cut mid-stream shows as interrupted after a reload, and a retry stores no second question", async () => {
       const page = await browser.newPage(layout.options);
-      await openWithKey(page);
+      await openWithKey(page, app);
       const question = `Cut me off, ${layout.name}`;
       app.vendors.openai.script(cut(["The answer begins ", "and then "]));
-      await send(page, question);
+      await sendMessage(page, question);
       const interrupted = page.locator(".message-assistant[data-status='interrupted']");
       await interrupted.waitFor();
       expect(await interrupted.locator(".message-notice").textContent()).toMatch(
@@ -92,11 +82,11 @@ for (const layout of layouts) {
 
     it("regenerate and edit make versions, never a second copy of a turn", async () => {
       const page = await browser.newPage(layout.options);
-      await openWithKey(page);
+      await openWithKey(page, app);
       app.vendors.openai.script(reply("Paris."), reply("About two million."), reply("Paris, France."));
-      await send(page, "Capital of France?");
+      await sendMessage(page, "Capital of France?");
       await page.locator(".message-assistant[data-status='done']", { hasText: "Paris." }).waitFor();
-      await send(page, "Population?");
+      await sendMessage(page, "Population?");
       await page.locator(".message-assistant[data-status='done']", { hasText: "About two million." }).waitFor();
       const id = await currentId(page);
 
@@ -136,10 +126,10 @@ for (const layout of layouts) {
 
     it("a conversation is still listed, and opens whole, after its KV session expired", async () => {
       const page = await browser.newPage(layout.options);
-      await openWithKey(page);
+      await openWithKey(page, app);
       const question = `Keep me, ${layout.name}`;
       app.vendors.openai.script(reply("Kept in D1."));
-      await send(page, question);
+      await sendMessage(page, question);
       await page.locator(".message-assistant[data-status='done']").waitFor();
       const id = await currentId(page);
       const kv = await app.worker.miniflare.getKVNamespace("SESSION");
@@ -154,10 +144,10 @@ for (const layout of layouts) {
 
     it("renames, pins and searches conversations", async () => {
       const page = await browser.newPage(layout.options);
-      await openWithKey(page);
+      await openWithKey(page, app);
       const marker = layout.name.replace("-", "");
       app.vendors.openai.script(reply(`Basil wants sun, ${marker}.`));
-      await send(page, `How do I grow basil ${marker}?`);
+      await sendMessage(page, `How do I grow basil ${marker}?`);
       await page.locator(".message-assistant[data-status='done']").waitFor();
       const id = await currentId(page);
 
@@ -197,10 +187,10 @@ for (const layout of layouts) {
 
     it("a stopped answer survives a reload, marked stopped", async () => {
       const page = await browser.newPage(layout.options);
-      await openWithKey(page);
+      await openWithKey(page, app);
       const question = `Stop me, ${layout.name}`;
       app.vendors.openai.script(stall(["Some words ", "before the stop "]));
-      await send(page, question);
+      await sendMessage(page, question);
       await page.locator(".message-assistant .message-body", { hasText: "before the stop" }).waitFor();
       await page.getByRole("button", { name: "Stop", exact: true }).click();
       await page.locator(".message-assistant[data-status='stopped']").waitFor();
@@ -221,7 +211,7 @@ for (const layout of layouts) {
 
     it("one model picker in the header: each provider's models, a typed one, kept per conversation", async () => {
       const page = await browser.newPage(layout.options);
-      await openWithKey(page);
+      await openWithKey(page, app);
       const picker = page.getByRole("combobox", { name: "Model" });
       expect(await picker.locator("optgroup[label='openai'] option").allTextContents()).toEqual([
         "gpt-4.1-mini (default)",
@@ -232,7 +222,7 @@ for (const layout of layouts) {
       await picker.selectOption({ label: "gpt-4.1-nano" });
       const first = `Which model, ${layout.name}?`;
       app.vendors.openai.script(reply("The small one."));
-      await send(page, first);
+      await sendMessage(page, first);
       await page.locator(".message-assistant[data-status='done']").waitFor();
       expect((app.vendors.openai.requests.at(-1)!.body as { model: string }).model).toBe("gpt-4.1-nano");
 
@@ -244,7 +234,7 @@ for (const layout of layouts) {
       await screenshot(page, `model-picker-${layout.name}`);
       await dialog.getByRole("button", { name: "Use this model" }).click();
       app.vendors.openai.script(reply("Typed model here."));
-      await send(page, `Typed model, ${layout.name}`);
+      await sendMessage(page, `Typed model, ${layout.name}`);
       await page.locator(".message-assistant[data-status='done']").waitFor();
       expect((app.vendors.openai.requests.at(-1)!.body as { model: string }).model).toBe("my-own-model");
       expect(await picker.locator("optgroup[label='openai'] option").allTextContents()).toContain("my-own-model");
@@ -256,12 +246,12 @@ for (const layout of layouts) {
 
     it("a temporary chat is never listed and makes no memory", async () => {
       const page = await browser.newPage(layout.options);
-      await openWithKey(page);
+      await openWithKey(page, app);
       await page.locator("label", { hasText: "Temporary chat" }).click();
       expect(await page.locator("#remember-chat").isDisabled()).toBe(true);
       const question = `Off the record, ${layout.name}`;
       app.vendors.openai.script(reply("Forgotten soon."));
-      await send(page, question);
+      await sendMessage(page, question);
       await page.locator(".message-assistant[data-status='done']").waitFor();
       await page.locator("#chat-badge", { hasText: "Temporary" }).waitFor();
       await screenshot(page, `temporary-${layout.name}`);

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { useBrowser } from "../support/browser";
-import { appAgentKey, connected, useChatApp } from "../support/chat-app";
+import { openWithKey, sendMessage, useChatApp } from "../support/chat-app";
 import { reply } from "../support/fake-vendors";
 
 /**
@@ -29,20 +29,17 @@ describe("syntax highlighting", () => {
       if (url.pathname.startsWith("/chunks/highlight-")) events.push("highlighter");
       if (url.pathname === "/api/chat") events.push("chat");
     });
-    await page.goto(`${app.url}#key=${appAgentKey}`);
-    await connected(page);
+    await openWithKey(page, app);
 
     app.vendors.openai.script(
       reply(["No code here, ", "just **words**."]),
       reply(["Here it is:\n\n", "```ts\n", `${tsSource}\n`, "```\n"]),
     );
-    await page.locator("#message-input").fill("Say something");
-    await page.locator("#message-input").press("Enter");
+    await sendMessage(page, "Say something");
     await page.locator(".message-assistant[data-status='done']").waitFor();
     expect(events).toEqual(["chat"]);
 
-    await page.locator("#message-input").fill("Write a clamp helper");
-    await page.locator("#message-input").press("Enter");
+    await sendMessage(page, "Write a clamp helper");
     const code = page.locator(".message-assistant .code-block code.language-ts");
     await code.locator(".hljs-keyword").first().waitFor();
     await page.locator(".message-assistant[data-status='done']").nth(1).waitFor();
@@ -70,13 +67,11 @@ describe("syntax highlighting", () => {
 
   it("detects the language of an unnamed fence, and leaves one it does not know plain", async () => {
     const page = await browser.newPage({ colorScheme: "dark" });
-    await page.goto(`${app.url}#key=${appAgentKey}`);
-    await connected(page);
+    await openWithKey(page, app);
     const python = 'def greet(name):\n    """Say hello."""\n    return f"Hello, {name}!"';
     const unknown = 'main = putStrLn "hi"';
     app.vendors.openai.script(reply([`\`\`\`\n${python}\n\`\`\`\n\n\`\`\`haskell\n${unknown}\n\`\`\`\n`]));
-    await page.locator("#message-input").fill("Two snippets");
-    await page.locator("#message-input").press("Enter");
+    await sendMessage(page, "Two snippets");
     await page.locator(".message-assistant[data-status='done']").waitFor();
     const blocks = page.locator(".message-assistant .code-block code");
     await blocks.nth(0).locator(".hljs-keyword").first().waitFor();

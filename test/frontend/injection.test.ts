@@ -1,7 +1,7 @@
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import { eventually, useBrowser } from "../support/browser";
-import { appAgentKey, connected, useChatApp } from "../support/chat-app";
+import { useBrowser } from "../support/browser";
+import { openWithKey, sendMessage, useChatApp, waitForMemoryCard } from "../support/chat-app";
 import { reply } from "../support/fake-vendors";
 
 const app = useChatApp();
@@ -17,21 +17,20 @@ const payload = [
 ];
 const payloadText = payload.join("");
 
-async function openWithKey(page: Page): Promise<string[]> {
+/** Opens the app with the key, recording the URL of every request the page makes from then on. */
+async function openRecordingRequests(page: Page): Promise<string[]> {
   const requested: string[] = [];
   page.on("request", (request) => requested.push(request.url()));
-  await page.goto(`${app.url}#key=${appAgentKey}`);
-  await connected(page);
+  await openWithKey(page, app);
   return requested;
 }
 
 describe("HTML in model output and memories", () => {
   it("is shown as text and creates no element, runs nothing, loads nothing", async () => {
     const page = await browser.newPage();
-    const requested = await openWithKey(page);
+    const requested = await openRecordingRequests(page);
     app.vendors.openai.script(reply(payload));
-    await page.locator("#message-input").fill('<img src=y onerror="window.__pwned=4"> what is this?');
-    await page.locator("#message-input").press("Enter");
+    await sendMessage(page, '<img src=y onerror="window.__pwned=4"> what is this?');
 
     const answer = page.locator(".message-assistant[data-status='done'] .message-body");
     await answer.waitFor();
@@ -57,7 +56,7 @@ describe("HTML in model output and memories", () => {
 
   it("is shown as text in the memory view and the conversation list", async () => {
     const page = await browser.newPage();
-    await openWithKey(page);
+    await openWithKey(page, app);
     // The list shows a placeholder title until the conversation has been read; wait for the real one.
     const title = page.locator(".session-title", { hasText: "<img src=y" }).first();
     await title.waitFor();
@@ -65,15 +64,7 @@ describe("HTML in model output and memories", () => {
     expect(await page.locator("#session-list img").count()).toBe(0);
 
     await page.locator("#tab-memories").click();
-    const card = page.locator(".memory-card", { hasText: "window.__pwned=1" });
-    await eventually(async () => {
-      await page.locator("#memory-refresh").click();
-      await page
-        .locator("#memory-status")
-        .filter({ hasText: /newest first|No memories/ })
-        .waitFor();
-      expect(await card.count()).toBe(1);
-    });
+    const card = await waitForMemoryCard(page, "window.__pwned=1");
     await card.getByRole("button", { name: "Open" }).click();
     await card.locator(".memory-details").waitFor();
     expect(await card.locator(".memory-text").textContent()).toContain(payloadText);
@@ -85,7 +76,7 @@ describe("HTML in model output and memories", () => {
 
   it("in a recalled conversation is still text", async () => {
     const page = await browser.newPage();
-    await openWithKey(page);
+    await openWithKey(page, app);
     await page.locator(".session-item .session-open").first().click();
     await page.locator(".message-assistant .message-body", { hasText: "window.__pwned=1" }).waitFor();
     expect(await page.locator("#messages img, #messages script, #messages b").count()).toBe(0);

@@ -2,46 +2,26 @@ import { readFileSync } from "node:fs";
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { eventually, screenshot, useBrowser } from "../support/browser";
-import { appAgentKey, connected, useChatApp } from "../support/chat-app";
+import { openWithKey, sendMessage, useChatApp, waitForMemoryCard } from "../support/chat-app";
 import { reply } from "../support/fake-vendors";
 
 const app = useChatApp();
 const browser = useBrowser();
 
-async function openWithKey(page: Page): Promise<void> {
-  await page.goto(`${app.url}#key=${appAgentKey}`);
-  await connected(page);
-}
-
 async function chat(page: Page, message: string, answer: string): Promise<void> {
   app.vendors.openai.script(reply(answer));
-  await page.locator("#message-input").fill(message);
-  await page.locator("#message-input").press("Enter");
+  await sendMessage(page, message);
   await page.locator(".message-assistant[data-status='done']", { hasText: answer }).waitFor();
-}
-
-/** The worker stores the exchange in the background: refresh the list until its card shows. */
-async function waitForCard(page: Page, text: string) {
-  const card = page.locator(".memory-card", { hasText: text });
-  await eventually(async () => {
-    await page.locator("#memory-refresh").click();
-    await page
-      .locator("#memory-status")
-      .filter({ hasText: /newest first|No memories/ })
-      .waitFor();
-    expect(await card.count()).toBe(1);
-  });
-  return card;
 }
 
 describe("the memory view", () => {
   it("shows a chat exchange as a memory, finds it, edits it and deletes it", async () => {
     const page = await browser.newPage();
-    await openWithKey(page);
+    await openWithKey(page, app);
     await chat(page, "Remember that my cat is called Miso", "Noted: your cat is Miso.");
 
     await page.locator("#tab-memories").click();
-    const found = await waitForCard(page, "my cat is called Miso");
+    const found = await waitForMemoryCard(page, "my cat is called Miso");
     expect(await found.locator(".memory-text").textContent()).toBe(
       "User: Remember that my cat is called Miso\nSOS: Noted: your cat is Miso.",
     );
@@ -77,10 +57,10 @@ describe("the memory view", () => {
 
   it("keeps a memory when its deletion is cancelled", async () => {
     const page = await browser.newPage();
-    await openWithKey(page);
+    await openWithKey(page, app);
     await chat(page, "Note the colour teal", "Teal noted.");
     await page.locator("#tab-memories").click();
-    const card = await waitForCard(page, "the colour teal");
+    const card = await waitForMemoryCard(page, "the colour teal");
     const id = (await card.getAttribute("data-id"))!;
 
     await card.getByRole("button", { name: "Delete" }).click();
@@ -92,7 +72,7 @@ describe("the memory view", () => {
 
   it("exports everything as a JSON file", async () => {
     const page = await browser.newPage();
-    await openWithKey(page);
+    await openWithKey(page, app);
     await page.locator("#tab-memories").click();
     await page
       .locator("#memory-status")
@@ -116,7 +96,7 @@ describe("the memory view", () => {
       core_concepts: ["home", "Lisbon"],
     });
     const page = await browser.newPage();
-    await openWithKey(page);
+    await openWithKey(page, app);
     await page.locator("#tab-memories").click();
     const card = page.locator(".memory-card", { hasText: "The user lives in Lisbon" });
     await card.waitFor();
@@ -163,7 +143,7 @@ describe("the memory view", () => {
 
   it("erases everything only after the confirmation is typed", async () => {
     const page = await browser.newPage();
-    await openWithKey(page);
+    await openWithKey(page, app);
     await page.locator("#tab-memories").click();
     await page.locator(".memory-card").first().waitFor();
 

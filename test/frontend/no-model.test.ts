@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { useBrowser } from "../support/browser";
-import { appAgentKey, connected, useChatApp } from "../support/chat-app";
+import { openWithKey, sendMessage, useChatApp } from "../support/chat-app";
 
 // A worker with no model provider at all: Workers AI needs an account, and no key is set.
 const app = useChatApp({ LLM_PROVIDER: "workers-ai", OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined });
@@ -9,10 +9,8 @@ const browser = useBrowser();
 describe("a worker without a model", () => {
   it("shows the worker's no_model_configured message, and the rest of the app still works", async () => {
     const page = await browser.newPage();
-    await page.goto(`${app.url}#key=${appAgentKey}`);
-    await connected(page);
-    await page.locator("#message-input").fill("Is anyone home?");
-    await page.locator("#message-input").press("Enter");
+    await openWithKey(page, app);
+    await sendMessage(page, "Is anyone home?");
 
     const notice = page.locator(".message-assistant[data-status='error'] .message-notice");
     await notice.waitFor();

@@ -1,7 +1,7 @@
 import type { Page } from "playwright-core";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { eventually, screenshot, useBrowser, type PageOptions } from "../support/browser";
-import { appAgentKey, useChatApp } from "../support/chat-app";
+import { appAgentKey, sendMessage, useChatApp } from "../support/chat-app";
 import { fail, reply } from "../support/fake-vendors";
 
 /**
@@ -71,8 +71,7 @@ async function openApp(options: PageOptions): Promise<Page> {
 
 async function chatWithAnswers(page: Page): Promise<void> {
   app.vendors.openai.script(reply(answer), fail(500, "The fake model is overloaded"));
-  await page.locator("#message-input").fill("Write a clamp helper for the state values");
-  await page.locator("#message-input").press("Enter");
+  await sendMessage(page, "Write a clamp helper for the state values");
   await page.locator(".message-assistant[data-status='done']").waitFor();
   await page.locator(".code-block code .hljs-keyword").first().waitFor();
   // Attached, not visible: on a phone the list is in a closed drawer.
@@ -91,8 +90,7 @@ for (const theme of ["light", "dark"] as const) {
       await everyControlNamed(page);
       await screenshot(page, `chat-${theme}`);
 
-      await page.locator("#message-input").fill("And once more?");
-      await page.locator("#message-input").press("Enter");
+      await sendMessage(page, "And once more?");
       await page.locator(".message-assistant[data-status='error']").waitFor();
       await screenshot(page, `chat-error-${theme}`);
 

@@ -1,14 +1,13 @@
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { eventually, useBrowser } from "../support/browser";
-import { appAgentKey, connected, useChatApp } from "../support/chat-app";
+import { openWithKey, useChatApp } from "../support/chat-app";
 
 const app = useChatApp();
 const browser = useBrowser();
 
 async function openState(page: Page): Promise<void> {
-  await page.goto(`${app.url}#key=${appAgentKey}`);
-  await connected(page);
+  await openWithKey(page, app);
   await page.locator("#tab-state").click();
   await page.locator("#coherence").waitFor();
 }

@@ -1,10 +1,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import type { Page } from "playwright-core";
+import type { Locator, Page } from "playwright-core";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import { startLocalWorker, type LocalWorker, type WorkerVars } from "../../cli/local-worker";
 import { buildFrontend } from "../../stack/bundle-frontend";
+import { eventually } from "./browser";
 import { startFakeVendors, type FakeVendors } from "./fake-vendors";
 
 /** The key the browser tests enter; long and URL-safe like a generated one. */
@@ -91,4 +92,30 @@ export function useChatApp(vars: Partial<Record<keyof WorkerVars, string | undef
 export async function connected(page: Page): Promise<void> {
   await page.locator("html[data-connection='ok']").waitFor({ state: "attached" });
   await page.locator("#message-input").waitFor();
+}
+
+/** Opens the app as `npm start` prints it, the key in the fragment, and waits until it is connected. */
+export async function openWithKey(page: Page, app: Pick<ChatApp, "url">): Promise<void> {
+  await page.goto(`${app.url}#key=${appAgentKey}`);
+  await connected(page);
+}
+
+/** Types `message` into the composer and sends it with Enter. */
+export async function sendMessage(page: Page, message: string): Promise<void> {
+  await page.locator("#message-input").fill(message);
+  await page.locator("#message-input").press("Enter");
+}
+
+/** The worker stores an exchange in the background: refreshes the memory list until its card shows. */
+export async function waitForMemoryCard(page: Page, text: string): Promise<Locator> {
+  const card = page.locator(".memory-card", { hasText: text });
+  await eventually(async () => {
+    await page.locator("#memory-refresh").click();
+    await page
+      .locator("#memory-status")
+      .filter({ hasText: /newest first|No memories/ })
+      .waitFor();
+    expect(await card.count()).toBe(1);
+  });
+  return card;
 }

@@ -58,7 +58,7 @@ async function forward(request: MiniflareRequest, target: URL): Promise<Miniflar
     signal: controller.signal,
   });
   // workerd does not pass an aborted call on to this Node-side hop; tests of aborts let the worker
-  // reach the fake directly (see chat-abort.test.ts).
+  // reach the fake directly (see test/worker/chat/abort.test.ts).
   const reader = upstream.body?.getReader();
   const stream = reader
     ? new ReadableStream<Uint8Array>({

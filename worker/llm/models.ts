@@ -10,7 +10,7 @@ type Named<T> = T extends string ? (string extends T ? never : T) : never;
 /**
  * The models the app offers for each provider, its default first: each one a model its pinned SDK
  * names in its current list (checked here at compile time where the SDK has such a list; Gemini's
- * SDK has none), none that the SDK marks deprecated (checked by test/worker/chat-models.test.ts).
+ * SDK has none), none that the SDK marks deprecated (checked by test/worker/llm/models.test.ts).
  * Chosen among each list's current chat models without reasoning parameters, which the chat does
  * not send. A person may still type any other model the provider serves.
  */
