@@ -286,7 +286,7 @@ async function latency(bundle: WorkerBundle): Promise<void> {
           `(${warmWork.answerMs.length} rounds); cold ${ms(average(coldWork.answerMs))} to the answer (max ${ms(Math.max(...coldWork.answerMs))}), ` +
           `then ${ms(average(coldWork.backgroundMs))} in its background (${coldWork.answerMs.length} rounds)\n` +
           `        a cold load's int8 vectors follow a page per recall, in the recalls' background (${ms(mean(cold, (sample) => sample.backgroundMs ?? 0))} mean, I/O included): ` +
-          `${fillRecalls} recalls until a recall is warm in one round trip`,
+          `${fillRecalls} recall${fillRecalls === 1 ? "" : "s"} until one is warm in one round trip`,
       );
     }
   } finally {
