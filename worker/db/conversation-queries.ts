@@ -122,18 +122,7 @@ export function pathQuery(db: Db, conversationId: string, leafId: string, depth:
 
 /** Pinned first, then the most recently updated; `limit + 1` rows so the caller knows whether more exist. */
 export function listConversationsQuery(db: Db, agent: string, limit: number, after?: ListPosition) {
-  let query = db
-    .selectFrom("conversations as c")
-    .select(conversationColumns.map((column) => `c.${column}` as const))
-    .select((eb) =>
-      eb
-        .selectFrom("conversation_messages as m")
-        .select((inner) => inner.fn.countAll<number>().as("n"))
-        .whereRef("m.conversation_id", "=", "c.id")
-        .as("message_count"),
-    )
-    .where("c.agent", "=", agent)
-    .where("c.temporary", "=", 0);
+  let query = withMessageCounts(db, agent).where("c.temporary", "=", 0);
   if (after) {
     query = query.where((eb) =>
       eb.or([
@@ -186,6 +175,11 @@ export function searchConversationsQuery(db: Db, agent: string, match: string, l
 
 /** The conversations with these ids (a search's hits), with their message counts. */
 export function conversationsByIdQuery(db: Db, agent: string, ids: readonly string[]) {
+  return withMessageCounts(db, agent).where("c.id", "in", ids.length ? ids : [""]);
+}
+
+/** The agent's conversations (as `c`), each with its count of messages. */
+function withMessageCounts(db: Db, agent: string) {
   return db
     .selectFrom("conversations as c")
     .select(conversationColumns.map((column) => `c.${column}` as const))
@@ -196,8 +190,7 @@ export function conversationsByIdQuery(db: Db, agent: string, ids: readonly stri
         .whereRef("m.conversation_id", "=", "c.id")
         .as("message_count"),
     )
-    .where("c.agent", "=", agent)
-    .where("c.id", "in", ids.length ? ids : [""]);
+    .where("c.agent", "=", agent);
 }
 
 /** A conversation and its messages, in one batch (its KV session is deleted beside it). */
