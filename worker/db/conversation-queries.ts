@@ -80,10 +80,6 @@ export function updateMessageQuery(db: Db, id: string, changes: MessageChanges) 
   return db.updateTable("conversation_messages").set(changes).where("id", "=", id);
 }
 
-export function deleteMessageQuery(db: Db, id: string) {
-  return db.deleteFrom("conversation_messages").where("id", "=", id);
-}
-
 export function getMessageQuery(db: Db, conversationId: string, id: string) {
   return db
     .selectFrom("conversation_messages")

@@ -66,10 +66,10 @@ export class SignBitStore {
    */
   grow(capacity: number, slots: number): void {
     if (capacity <= this.capacity) return;
-    const before = { ...this.offsets, capacity: this.capacity };
+    const bitsBefore = this.offsets.bits;
     this.layOut(capacity);
     const bytes = new Uint8Array(this.kernels.memory.buffer);
-    bytes.copyWithin(this.offsets.bits, before.bits, before.bits + slots * this.words * 4);
+    bytes.copyWithin(this.offsets.bits, bitsBefore, bitsBefore + slots * this.words * 4);
     bytes.fill(0, this.offsets.alive + slots, this.offsets.alive + capacity);
   }
 

@@ -11,10 +11,10 @@ import type { SignPage, VectorSet } from "./vector-set";
 
 /**
  * Rows per page: its hex string of sign bits stays under about 1.5 MB (D1 refuses strings of 2 MB),
- * e.g. 7,800 rows of 768 dimensions; at most `most`.
+ * e.g. 7,800 rows of 768 dimensions; at most `max`.
  */
-export function signPageRows(dims: number, most: number): number {
-  return Math.max(256, Math.min(most, Math.floor(1_500_000 / (8 * Math.ceil(dims / 32)))));
+export function signPageRows(dims: number, max: number): number {
+  return Math.max(256, Math.min(max, Math.floor(1_500_000 / (8 * Math.ceil(dims / 32)))));
 }
 
 /**

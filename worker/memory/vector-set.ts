@@ -217,10 +217,11 @@ export class VectorSet {
     this.words = signWords(dims);
     this.stride = strideOf(this.precision, dims);
     // The set is empty, but may have reserved slots: their sign bits and re-rank vectors take room now.
-    this.replaceSigns(new SignBitStore(this.words, this.rowids.length));
+    this.useSigns(new SignBitStore(this.words, this.rowids.length));
   }
 
-  private replaceSigns(store: SignBitStore): void {
+  /** The store whose views `bits` and `alive` are (views are made again when it grows). */
+  private useSigns(store: SignBitStore): void {
     this.signs = store;
     this.bits = store.bits;
     this.alive = store.alive;
@@ -298,8 +299,7 @@ export class VectorSet {
     };
     this.rowids = copy(this.rowids, (n) => new Float64Array(n), 1);
     this.signs.grow(capacity, this.size);
-    this.bits = this.signs.bits;
-    this.alive = this.signs.alive;
+    this.useSigns(this.signs);
     if (this.rerank.length > 0) this.rerank = copy(this.rerank, (n) => new Int8Array(n), this.stride);
     this.norms = copy(this.norms, (n) => new Float32Array(n), 1);
     this.importance = copy(this.importance, (n) => new Float32Array(n), 1);
