@@ -1,4 +1,4 @@
-import type { D1Database, D1PreparedStatement } from "@cloudflare/workers-types/index";
+import type { D1Database, D1PreparedStatement, KVNamespace } from "@cloudflare/workers-types/index";
 import { createDb } from "../worker/db/database";
 import { QueryMeter } from "../worker/db/engram-meter";
 import type { Env } from "../worker/env";
@@ -8,6 +8,7 @@ import { recall } from "../worker/memory/hybrid-recall";
 import { memoryFor, type Memory } from "../worker/memory/memory-context";
 import { remember } from "../worker/memory/remember";
 import { currentVectorSet, forgetVectorCache, freshnessQueries } from "../worker/memory/vector-cache";
+import { deleteSnapshots } from "../worker/memory/vector-snapshot";
 import { searchVectors } from "../worker/memory/vector-search";
 
 /**
@@ -18,6 +19,8 @@ import { searchVectors } from "../worker/memory/vector-search";
 
 interface BenchEnv {
   DB: D1Database;
+  /** The snapshots of large vector sets (the runtime keeps them in its SESSION namespace). */
+  KV: KVNamespace;
 }
 
 /** The benchmark's vectors come precomputed; this stands in for a provider under their model name. */
@@ -46,7 +49,11 @@ interface RecallBody {
   query: string;
   k: number;
   vector?: string;
-  cold?: boolean;
+  /**
+   * A recall in a new isolate: the vector cache dropped first, the set then loaded from its snapshot
+   * in KV (if one was written), or from D1 with every snapshot deleted first.
+   */
+  cold?: "snapshot" | "d1";
   use?: { text: boolean; vector: boolean };
   /** Mirror's `threshold`: the cosine a vector candidate needs. */
   vectorThreshold?: number;
@@ -80,6 +87,45 @@ function recordingD1(d1: D1Database, tape: Tape): D1Database {
   return { prepare, batch } as unknown as D1Database;
 }
 
+/** KV's answers to one recall's reads, by key, in the order they were made. */
+type KvTape = Map<string, (ArrayBuffer | null)[]>;
+
+/** `kv` for what the memory engine asks of it, recording what `get` answered. */
+function recordingKv(kv: KVNamespace, tape: KvTape): KVNamespace {
+  const get = async (key: string) => {
+    const value = await kv.get(key, "arrayBuffer");
+    tape.set(key, [...(tape.get(key) ?? []), value && value.slice(0)]);
+    return value;
+  };
+  return {
+    get,
+    put: kv.put.bind(kv),
+    list: kv.list.bind(kv),
+    delete: kv.delete.bind(kv),
+  } as unknown as KVNamespace;
+}
+
+/**
+ * A KV that answers `get` from `tape` without I/O, each value a fresh copy (as a read from KV
+ * arrives); writes are done with (their encoding is the worker's own time, their I/O is not).
+ */
+function replayingKv(tape: KvTape): KVNamespace {
+  const played = new Map<string, number>();
+  const get = (key: string) => {
+    const index = played.get(key) ?? 0;
+    const answers = tape.get(key);
+    if (!answers || index >= answers.length) return Promise.reject(new Error(`not recorded: KV ${key}`));
+    played.set(key, index + 1);
+    return Promise.resolve(answers[index] === null ? null : answers[index]!.slice(0));
+  };
+  return {
+    get,
+    put: () => Promise.resolve(),
+    list: () => Promise.resolve({ keys: [], list_complete: true, cacheStatus: null }),
+    delete: () => Promise.resolve(),
+  } as unknown as KVNamespace;
+}
+
 /**
  * A D1 that answers from `tape` without I/O, parsing each answer from JSON as the binding does: a
  * recall against it takes the worker's own time only. Anything not recorded throws.
@@ -98,10 +144,17 @@ function replayingD1(tape: Tape): D1Database {
   return { prepare, batch } as unknown as D1Database;
 }
 
-function benchMemory(d1: D1Database, body: RecallBody): Memory {
+function benchMemory(d1: D1Database, kv: KVNamespace, body: RecallBody): Memory {
   return body.vector
-    ? { d1, db: createDb(d1), embedder: benchEmbedder }
-    : memoryFor({ DB: d1, EMBEDDING_PROVIDER: "hash" } as unknown as Env);
+    ? { d1, db: createDb(d1), kv, embedder: benchEmbedder }
+    : memoryFor({ DB: d1, SESSION: kv, EMBEDDING_PROVIDER: "hash" } as unknown as Env);
+}
+
+/** Drops the isolate's vectors (and, for a load from D1, every snapshot): the next recall is cold. */
+async function goCold(env: BenchEnv, cold: RecallBody["cold"]): Promise<void> {
+  if (cold === undefined) return;
+  forgetVectorCache();
+  if (cold === "d1") await deleteSnapshots(env.KV);
 }
 
 function recallRequest(body: RecallBody, queryVector: Float32Array | undefined) {
@@ -116,10 +169,12 @@ function recallRequest(body: RecallBody, queryVector: Float32Array | undefined) 
 }
 
 async function benchRecall(env: BenchEnv, body: RecallBody) {
-  if (body.cold) forgetVectorCache();
+  await goCold(env, body.cold);
   // The query's vector arrives as base64 here; a provider's embedding would arrive as numbers.
   const queryVector = body.vector ? decodeVector(body.vector) : undefined;
-  const { ms, value } = await timed(() => recall(benchMemory(env.DB, body), recallRequest(body, queryVector)));
+  const { ms, value } = await timed(() =>
+    recall(benchMemory(env.DB, env.KV, body), recallRequest(body, queryVector)),
+  );
   // The accessed_at update and, after a cold load of sign bits first, the rest of the int8 vectors.
   const background = await timed(() => value.background);
   return {
@@ -132,37 +187,42 @@ async function benchRecall(env: BenchEnv, body: RecallBody) {
 }
 
 /**
- * The worker's own time for a recall: the recall is made once against D1 with its answers recorded,
- * then `rounds` times against the recording (no I/O, JSON parsing of the answers included).
+ * The worker's own time for a recall: the recall is made once against D1 and KV with their answers
+ * recorded, then `rounds` times against the recording (no I/O; the JSON parsing of D1's answers and
+ * a copy of each value KV returned included).
  */
 async function workerTime(env: BenchEnv, body: RecallBody & { rounds: number }) {
   const queryVector = body.vector ? decodeVector(body.vector) : undefined;
   const tape: Tape = new Map();
-  if (body.cold) forgetVectorCache();
-  const recorded = await recall(benchMemory(recordingD1(env.DB, tape), body), recallRequest(body, queryVector));
+  const kvTape: KvTape = new Map();
+  await goCold(env, body.cold);
+  const recorded = await recall(
+    benchMemory(recordingD1(env.DB, tape), recordingKv(env.KV, kvTape), body),
+    recallRequest(body, queryVector),
+  );
   await recorded.background;
   const answerMs: number[] = [];
   const backgroundMs: number[] = [];
   for (let round = 0; round < body.rounds; round++) {
     if (body.cold) forgetVectorCache();
     const { ms, value } = await timed(() =>
-      recall(benchMemory(replayingD1(tape), body), recallRequest(body, queryVector)),
+      recall(benchMemory(replayingD1(tape), replayingKv(kvTape), body), recallRequest(body, queryVector)),
     );
     answerMs.push(ms);
     backgroundMs.push((await timed(() => value.background)).ms);
     const ids = value.results.map((row) => row.id).join();
     if (ids !== recorded.results.map((row) => row.id).join()) throw new Error("a replayed recall answered differently");
   }
-  return { answerMs, backgroundMs };
+  return { answerMs, backgroundMs, cache: recorded.trace.cache };
 }
 
 /** The vector scan alone (no full text, no weights), for its recall against exact float cosines. */
 async function benchScan(env: BenchEnv, body: { agent: string; vector: string; k: number }) {
   const db = createDb(env.DB);
   const meter = new QueryMeter(env.DB);
-  const freshness = freshnessQueries(db, body.agent, benchModel);
+  const freshness = freshnessQueries({ db }, body.agent, benchModel);
   const fresh = await meter.runNamed({ state: freshness.state, changes: freshness.changes });
-  const { set } = await currentVectorSet(meter, db, body.agent, benchModel, {
+  const { set } = await currentVectorSet(meter, { db }, body.agent, benchModel, {
     state: fresh.state[0],
     changes: fresh.changes,
   });

@@ -57,6 +57,8 @@ function startBenchWorker(bundle: WorkerBundle, persist: string | false): Minifl
     compatibilityFlags,
     d1Databases: { DB: "bench-memory" },
     d1Persist: persist,
+    kvNamespaces: { KV: "bench-snapshots" },
+    kvPersist: persist,
   });
 }
 
@@ -181,7 +183,7 @@ async function latency(bundle: WorkerBundle): Promise<void> {
       const seedSeconds = (performance.now() - started) / 1000;
       worker = startBenchWorker(bundle, persist);
       const queries = Array.from({ length: 200 }, () => syntheticQuery(engrams[Math.floor(next() * size)]!, next));
-      const recallOnce = (round: number, cold: boolean) => {
+      const recallOnce = (round: number, cold?: "snapshot" | "d1") => {
         const query = queries[round % queries.length]!;
         return call<Sample>(worker, "/recall", { agent, k, query: query.text, vector: base64(query.vector), cold });
       };
@@ -192,44 +194,53 @@ async function latency(bundle: WorkerBundle): Promise<void> {
       const warmUp = async () => {
         let firstWarm: number | undefined;
         for (let round = 0; round < 1_000; round++) {
-          const sample = await recallOnce(round, false);
+          const sample = await recallOnce(round);
           if (sample.roundTrips === 1 && sample.cache === "warm") firstWarm ??= round + 1;
           if (round >= 19 && firstWarm !== undefined) return firstWarm;
         }
         throw new Error("no warm one-trip recall after 1,000 recalls");
       };
-      await recallOnce(0, true);
+      await recallOnce(0, "d1");
       const fillRecalls = await warmUp();
       const floor = await measure(300, () => call<Sample>(worker, "/d1", {}));
-      const warm = await measure(rounds[size]!.warm, (round) => recallOnce(round, false));
-      const cold = await measure(rounds[size]!.cold, (round) => recallOnce(round, true));
+      const warm = await measure(rounds[size]!.warm, (round) => recallOnce(round));
+      // Cold from D1 first: each writes the snapshot in its background, which the next ones load.
+      const coldD1 = await measure(rounds[size]!.cold, (round) => recallOnce(round, "d1"));
+      const cold = await measure(rounds[size]!.cold, (round) => recallOnce(round, "snapshot"));
       const naive = await measure(rounds[size]!.naive, (round) => {
         const query = queries[round % queries.length]!;
         return call<Sample>(worker, "/naive", { agent, k, vector: base64(query.vector) });
       });
 
       // The worker's own time: recalls made again against their recorded D1 answers, without I/O.
-      const workerTime = async (cold: boolean, queryCount: number, rounds: number) => {
+      const workerTime = async (cold: "snapshot" | "d1" | undefined, queryCount: number, rounds: number) => {
         const answerMs: number[] = [];
         const backgroundMs: number[] = [];
+        const states = new Set<string>();
         for (const query of queries.slice(0, queryCount)) {
-          const times = await call<{ answerMs: number[]; backgroundMs: number[] }>(worker, "/worker-time", {
+          const times = await call<{ answerMs: number[]; backgroundMs: number[]; cache: string }>(
+            worker,
+            "/worker-time",
+            {
             agent,
             k,
             query: query.text,
             vector: base64(query.vector),
-            cold,
-            rounds,
-          });
+              ...(cold && { cold }),
+              rounds,
+            },
+          );
           answerMs.push(...times.answerMs);
           backgroundMs.push(...times.backgroundMs);
+          states.add(times.cache);
         }
-        return { answerMs, backgroundMs };
+        return { answerMs, backgroundMs, states: [...states].join("/") };
       };
       // The cold rounds left the set loaded sign bits first again: warm it before recording warm recalls.
       await warmUp();
-      const warmWork = await workerTime(false, 20, 10);
-      const coldWork = await workerTime(true, rounds[size]!.coldWork, 2);
+      const warmWork = await workerTime(undefined, 20, 10);
+      const coldD1Work = await workerTime("d1", rounds[size]!.coldWork, 2);
+      const coldWork = await workerTime("snapshot", rounds[size]!.coldWork, 2);
 
       // The scan alone against exact float cosines over every vector.
       let hits = 0;
@@ -278,13 +289,17 @@ async function latency(bundle: WorkerBundle): Promise<void> {
         ].join(" | "),
       );
       const average = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+      const coldStates = [...new Set(cold.map((sample) => sample.cache))].join("/");
+      const ownCold = (work: typeof coldWork) =>
+        `${ms(average(work.answerMs))} to the answer (max ${ms(Math.max(...work.answerMs))}), ` +
+        `then ${ms(average(work.backgroundMs))} in its background [cache ${work.states}]`;
       console.log(
-        `        rounds: ${warm.length} warm [cache ${warmStates}], ${cold.length} cold, ${naive.length} naive; seeded in ${seedSeconds.toFixed(1)} s\n` +
+        `        rounds: ${warm.length} warm [cache ${warmStates}], ${cold.length} cold [cache ${coldStates}] and ${coldD1.length} cold from D1, ${naive.length} naive; seeded in ${seedSeconds.toFixed(1)} s\n` +
           `        a warm recall makes ${mean(warm, (sample) => sample.roundTrips ?? 0).toFixed(2)} D1 round trips and waits ${ms(mean(warm, (sample) => sample.d1Ms ?? 0))} for D1, ` +
           `which runs its statements in ${ms(mean(warm, (sample) => sample.sqlMs ?? 0))} (D1's meta.duration); an empty round trip takes ${ms(mean(floor))}\n` +
-          `        the worker's own time (the recall again against D1's recorded answers, no I/O; means): warm ${ms(average(warmWork.answerMs))} ` +
-          `(${warmWork.answerMs.length} rounds); cold ${ms(average(coldWork.answerMs))} to the answer (max ${ms(Math.max(...coldWork.answerMs))}), ` +
-          `then ${ms(average(coldWork.backgroundMs))} in its background (${coldWork.answerMs.length} rounds)\n` +
+          `        cold from D1 (no snapshot in KV: the first load, which writes it): p50 ${ms(p50(coldD1))}, p99 ${ms(p99(coldD1))}, rows ${maxRows(coldD1)}\n` +
+          `        the worker's own time (the recall again against D1's and KV's recorded answers, no I/O; means): warm ${ms(average(warmWork.answerMs))} ` +
+          `(${warmWork.answerMs.length} rounds); cold ${ownCold(coldWork)}; cold from D1 ${ownCold(coldD1Work)} (${coldWork.answerMs.length} rounds each)\n` +
           `        a cold load's int8 vectors follow a page per recall, in the recalls' background (${ms(mean(cold, (sample) => sample.backgroundMs ?? 0))} mean, I/O included): ` +
           `${fillRecalls} recall${fillRecalls === 1 ? "" : "s"} until one is warm in one round trip`,
       );

@@ -127,8 +127,11 @@ export function privacyReport(settings: ReportSettings): string {
     "of an edited or regenerated one) in the D1 database, until you delete them (or for",
     "`sos:conversationRetentionDays` after their last message, when set); the recent turns of each",
     "conversation in the KV namespace, for `sos:sessionTtlSeconds` (the prompt's cache); memories and the",
-    "agent's state in D1. A temporary chat is deleted with its KV session and never remembered. `GET",
-    "/api/export` gives all of it back, `DELETE /api/data` erases all of it.",
+    "agent's state in D1. Beyond 5,000 memories, the KV namespace also keeps a snapshot of their vectors'",
+    "sign bits (derived from the embeddings, no text) that lets a new worker instance load them quickly;",
+    "it is deleted when a memory is deleted and expires 30 days after it was last written. A temporary",
+    "chat is deleted with its KV session and never remembered. `GET /api/export` gives all of it back",
+    "(the snapshot is derived, not exported), `DELETE /api/data` erases all of it.",
   );
   return lines.join("\n");
 }

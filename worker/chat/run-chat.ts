@@ -6,14 +6,13 @@ import { runBatch } from "../db/batch";
 import { expireConversationsQueries } from "../db/conversation-queries";
 import { createDb, type Db } from "../db/database";
 import { temporaryCutoff } from "../conversations/retention";
-import { deleteEngram } from "../db/engram-queries";
 import type { Env } from "../env";
 import { toHttpError } from "../http/error-mapper";
 import { generateWithFallback, NoProviderAnswered } from "../llm/fallback";
 import type { ChatMessage, ProviderName, Usage } from "../llm/provider";
 import { attemptsFor, isConfigured, isProviderName, type Attempt } from "../llm/registry";
 import { logFailure, type LogContext } from "../log";
-import { rememberExchange } from "../memory/memory-service";
+import { forgetMemories, rememberExchange } from "../memory/memory-service";
 import { engramLimits } from "../schemas/engram";
 import type { ChatInput } from "../schemas/chat";
 import { loadAgentState } from "../state/agent-state";
@@ -186,7 +185,7 @@ export async function endChat(chat: PreparedChat, outcome: TurnOutcome): Promise
     const text = `User: ${chat.message}\n${env.AGENT_NAME}: ${outcome.content}`.slice(0, engramLimits.textChars);
     ctx.waitUntil(
       rememberExchange(env, { id: chat.engramId!, agent, context_id: chat.sessionId, text })
-        .then(() => forgetReplaced(db, chat.turn.replacedEngramIds))
+        .then(() => forgetMemories(env, chat.turn.replacedEngramIds))
         .catch((error: unknown) => logFailure("chat_engram_failed", error, chat.log)),
     );
   }
@@ -207,6 +206,3 @@ async function expireTemporaryQuietly(env: Env, db: Db, log: LogContext): Promis
   );
 }
 
-async function forgetReplaced(db: Db, ids: string[]): Promise<void> {
-  for (const id of ids) await deleteEngram(db, id);
-}

@@ -40,6 +40,13 @@ export function changesSinceQuery(db: Db, agent: string | null, since: number, l
   return query.orderBy("seq").limit(limit);
 }
 
+/** The scope's latest `limit` changes, newest first (an isolate without the set, loading a snapshot). */
+export function latestChangesQuery(db: Db, agent: string | null, limit: number) {
+  let query = db.selectFrom("memory_changes").select(["seq", "engram_rowid"]);
+  if (agent !== null) query = query.where("agent", "=", agent);
+  return query.orderBy("seq", "desc").limit(limit);
+}
+
 function vectorColumns(db: Db, withQ8: boolean) {
   const base = db
     .selectFrom("engram_vectors")

@@ -4,7 +4,7 @@ import { fuse, type Candidate } from "./fusion";
 import type { FirstBatch, RecallPlan, RecallRequest, RecalledEngram, RecallTrace } from "./hybrid-recall";
 import { inScope } from "./hybrid-recall-rows";
 import type { Memory } from "./memory-context";
-import { currentVectorSet } from "./vector-cache";
+import { currentVectorSet, type Freshness } from "./vector-cache";
 import { scanQuery, type ScoredSlot } from "./vector-scan";
 import { searchVectors } from "./vector-search";
 import { timestampMs, type VectorSet } from "./vector-set";
@@ -62,8 +62,8 @@ export interface Ranking {
   cache: RecallTrace["cache"];
   textCandidates: number;
   vectorCandidates: number;
-  /** A set loaded sign bits first, whose missing int8 vectors are read after the answer. */
-  unfilled?: VectorSet;
+  /** The set scanned: its snapshot and its missing int8 vectors are seen to after the answer. */
+  vectors?: VectorSet;
   computeMs: number;
 }
 
@@ -75,17 +75,24 @@ export async function rankCandidates(
   meter: QueryMeter,
   memory: Memory,
   plan: RecallPlan,
-  asked: { first: FirstBatch; queryVector: Float32Array | undefined; early: EarlyScan | undefined },
+  asked: {
+    first: FirstBatch;
+    queryVector: Float32Array | undefined;
+    early: EarlyScan | undefined;
+    snapshot: Freshness["snapshot"];
+  },
 ): Promise<Ranking> {
   const { first, queryVector, early } = asked;
   let started = performance.now();
   const { known, candidates } = textCandidates(first, plan.request);
   const textCount = candidates.size;
-  let vectors: Pick<Ranking, "cache" | "vectorCandidates" | "unfilled"> = { cache: "unused", vectorCandidates: 0 };
+  let vectors: Pick<Ranking, "cache" | "vectorCandidates" | "vectors"> = { cache: "unused", vectorCandidates: 0 };
   if (queryVector) {
-    const { set, state } = await currentVectorSet(meter, memory.db, plan.request.agent, plan.model, {
+    const { set, state } = await currentVectorSet(meter, memory, plan.request.agent, plan.model, {
       state: first.state?.[0],
       changes: first.changes,
+      latest: first.latest,
+      snapshot: asked.snapshot,
     });
     started = performance.now();
     const scanned = state === "warm" && early?.set === set ? early : undefined;
@@ -97,7 +104,7 @@ export async function rankCandidates(
         early: scanned,
         context: first.context,
       }),
-      ...(set.missing > 0 && { unfilled: set }),
+      vectors: set,
     };
   }
   const ranked = fuse(candidates.values(), Date.now(), { guard: plan.guard });

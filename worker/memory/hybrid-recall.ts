@@ -10,7 +10,13 @@ import { lookedUpTerms, queryTerms } from "./fts-query";
 import { rankCandidates, recalledEngrams, scanEarly, type EarlyScan, type Ranking } from "./hybrid-recall-candidates";
 import { optionalContext, readBest, touch } from "./hybrid-recall-rows";
 import { logMemoryFailure, similarityFloor, type Memory } from "./memory-context";
-import { cachedVectorSet, fillRerankVectors, freshnessQueries } from "./vector-cache";
+import {
+  cachedVectorSet,
+  fillRerankVectors,
+  freshnessQueries,
+  saveSnapshotIfDue,
+  type CacheState,
+} from "./vector-cache";
 import type { VectorSet } from "./vector-set";
 
 /**
@@ -65,8 +71,11 @@ export interface RecalledEngram extends EngramRow {
 
 export interface RecallTrace {
   model: string;
-  /** How the cached vectors were found: current, patched from the change log, or loaded. */
-  cache: "warm" | "synced" | "cold" | "unused";
+  /**
+   * How the cached vectors were found: current, patched from the change log, loaded from the
+   * snapshot in KV (and patched), or loaded from D1.
+   */
+  cache: CacheState | "unused";
   rowsRead: number;
   statements: number;
   roundTrips: number;
@@ -105,14 +114,16 @@ export async function recall(memory: Memory, request: RecallRequest): Promise<Re
   const meter = new QueryMeter(memory.d1);
   const vector = plan.useVector ? embedQuery(memory, request) : undefined;
   const early = plan.scanFirst ? await scanEarly(meter, memory, plan, plan.scanFirst, await vector) : undefined;
-  const [queryVector, first] = await Promise.all([vector, askFirstBatch(meter, memory, plan, early)]);
-  const ranking = await rankCandidates(meter, memory, plan, { first, queryVector, early });
+  const freshness = plan.useVector ? freshnessQueries(memory, request.agent, plan.model) : undefined;
+  const [queryVector, first] = await Promise.all([vector, askFirstBatch(meter, memory, plan, early, freshness)]);
+  const snapshot = freshness?.snapshot;
+  const ranking = await rankCandidates(meter, memory, plan, { first, queryVector, early, snapshot });
   const best = ranking.ranked.map((candidate) => candidate.rowid);
   const rows = await readBest(meter, memory, request, best, ranking.known);
   return {
     results: recalledEngrams(rows, ranking),
     trace: recallTrace(plan.model, meter, ranking, early),
-    background: afterAnswer(memory, request, rows, ranking.unfilled),
+    background: afterAnswer(memory, request, rows, ranking.vectors),
   };
 }
 
@@ -159,16 +170,23 @@ function planRecall(memory: Memory, request: RecallRequest): RecallPlan {
 }
 
 /**
- * The first round trip, one batch: whether the cached vectors are current, the full-text candidates
- * with their engrams, the context's engrams, and the engrams of the early scan's best.
+ * The first round trip, one batch: whether the cached vectors are current (or, without them, the
+ * latest changes), the full-text candidates with their engrams, the context's engrams, and the
+ * engrams of the early scan's best.
  */
-function askFirstBatch(meter: QueryMeter, memory: Memory, plan: RecallPlan, early: EarlyScan | undefined) {
+function askFirstBatch(
+  meter: QueryMeter,
+  memory: Memory,
+  plan: RecallPlan,
+  early: EarlyScan | undefined,
+  freshness: ReturnType<typeof freshnessQueries> | undefined,
+) {
   const { db } = memory;
   const { request, terms } = plan;
-  const freshness = plan.useVector ? freshnessQueries(db, request.agent, plan.model) : undefined;
   return meter.runNamed({
     state: freshness?.state,
     changes: freshness?.changes,
+    latest: freshness?.latest,
     text:
       terms === undefined || terms.looked.length + terms.rest.length === 0
         ? undefined
@@ -211,12 +229,17 @@ function afterAnswer(
   memory: Memory,
   request: RecallRequest,
   rows: RowidEngramRow[],
-  unfilled: VectorSet | undefined,
+  vectors: VectorSet | undefined,
 ): Promise<number> {
-  // The next page of a set loaded sign bits first is read a task after the answer: not ahead of the
-  // answer's reads in D1, and its CPU not on the answer's path.
-  const fill = unfilled ? nextTask().then(() => fillRerankVectors(new QueryMeter(memory.d1), memory.db, unfilled)) : 0;
-  return Promise.all([touch(memory, request, rows), fill]).then(([touched, filled]) => touched + filled);
+  // The set's snapshot, when due, then the next page of a set loaded sign bits first, each a task
+  // after the answer: not ahead of the answer's reads, and their CPU not on the answer's path.
+  const upkeep = vectors
+    ? nextTask()
+        .then(() => saveSnapshotIfDue(memory, vectors))
+        .then(nextTask)
+        .then(() => (vectors.missing > 0 ? fillRerankVectors(new QueryMeter(memory.d1), memory.db, vectors) : 0))
+    : 0;
+  return Promise.all([touch(memory, request, rows), upkeep]).then(([touched, filled]) => touched + filled);
 }
 
 function nextTask(): Promise<void> {

@@ -1,4 +1,4 @@
-import type { D1Database } from "@cloudflare/workers-types/index";
+import type { D1Database, KVNamespace } from "@cloudflare/workers-types/index";
 import { createDb, type Db } from "../db/database";
 import type { Env } from "../env";
 import { embeddingModelFacts } from "../llm/provider-catalog";
@@ -8,13 +8,15 @@ import { embedderFor, type Embedder } from "./embedder";
 export interface Memory {
   d1: D1Database;
   db: Db;
+  /** Where large vector sets keep their snapshot (vector-snapshot.ts): the SESSION namespace. */
+  kv?: KVNamespace | undefined;
   embedder: Embedder;
   /** The agent's name, which starts the reply in a stored chat exchange (near-duplicate.ts). */
   speaker?: string;
 }
 
 export function memoryFor(env: Env): Memory {
-  return { d1: env.DB, db: createDb(env.DB), embedder: embedderFor(env), speaker: env.AGENT_NAME };
+  return { d1: env.DB, db: createDb(env.DB), kv: env.SESSION, embedder: embedderFor(env), speaker: env.AGENT_NAME };
 }
 
 /**

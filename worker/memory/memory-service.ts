@@ -1,11 +1,13 @@
 import type { ExecutionContext } from "@cloudflare/workers-types/index";
-import type { NewEngram } from "../db/engram-queries";
+import { createDb } from "../db/database";
+import { deleteEngram, type NewEngram } from "../db/engram-queries";
 import type { Env } from "../env";
 import { enrichEngram, type EnrichmentJob } from "./enrichment";
 import { recall, type Recall, type RecallRequest } from "./hybrid-recall";
 import { maintainQuietly } from "./maintenance";
 import { logMemoryFailure, memoryFor, type Memory } from "./memory-context";
 import { remember, type Remembered } from "./remember";
+import { forgetVectorSnapshots } from "./vector-cache";
 
 /**
  * The memory as requests use it: a store or a recall is answered at once, and the work its answer
@@ -58,6 +60,22 @@ export async function recallMemory(
   const { results, trace, background } = await recall(memory, request);
   ctx.waitUntil(options.upkeep === false ? background : background.then(() => maintainQuietly(memory)));
   return { results, trace };
+}
+
+/**
+ * Deletes engrams by id, and with them the vector snapshots in KV, which hold their sign bits (the
+ * next recalls write them again). Returns, per id, whether it was there.
+ */
+export async function forgetMemories(env: Env, ids: readonly string[]): Promise<boolean[]> {
+  const db = createDb(env.DB);
+  const deleted: boolean[] = [];
+  for (const id of ids) deleted.push(await deleteEngram(db, id));
+  if (deleted.includes(true)) {
+    await forgetVectorSnapshots(env.SESSION).catch((error: unknown) =>
+      logMemoryFailure("memory_snapshot_delete_failed", error),
+    );
+  }
+  return deleted;
 }
 
 /**

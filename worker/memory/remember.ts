@@ -99,17 +99,20 @@ async function findStored(
   contextId: string | undefined,
 ): Promise<{ duplicate?: number; upserted?: { rowid: number; id: string } }> {
   const model = memory.embedder.model;
-  const freshness = vector ? freshnessQueries(memory.db, engram.agent, model) : undefined;
+  const freshness = vector ? freshnessQueries(memory, engram.agent, model) : undefined;
   const fresh = await meter.runNamed({
     state: freshness?.state,
     changes: freshness?.changes,
+    latest: freshness?.latest,
     context: contextId === undefined ? undefined : contextEngramQuery(memory.db, engram.agent, contextId),
   });
   const upserted = fresh.context?.[0];
   if (!vector) return { ...(upserted && { upserted }) };
-  const { set } = await currentVectorSet(meter, memory.db, engram.agent, model, {
+  const { set } = await currentVectorSet(meter, memory, engram.agent, model, {
     state: fresh.state?.[0],
     changes: fresh.changes,
+    latest: fresh.latest,
+    snapshot: freshness?.snapshot,
   });
   const { nearest } = await searchVectors(meter, memory.db, set, vector, {
     limit: duplicateCandidates,

@@ -1,9 +1,11 @@
+import type { KVNamespace } from "@cloudflare/workers-types/index";
 import type { Db } from "../db/database";
 import type { QueryMeter } from "../db/engram-meter";
 import {
   changeLogStateQuery,
   changesSinceQuery,
   clearChangesQueries,
+  latestChangesQuery,
   q8ByRowidQueries,
   q8PageQuery,
   vectorPageQuery,
@@ -14,6 +16,7 @@ import { usualDimensions } from "./embedder";
 import { logMemoryFailure } from "./memory-context";
 import { readSignPage, signPageRows } from "./sign-page";
 import { VectorSet, type Precision } from "./vector-set";
+import { deleteSnapshots, readSnapshot, writeSnapshot, type VectorSnapshot } from "./vector-snapshot";
 
 /**
  * The per-isolate cache of compact vectors, one VectorSet per (scope, model). A recall first asks
@@ -22,6 +25,11 @@ import { VectorSet, type Precision } from "./vector-set";
  * older than the log's floor, or too far behind is loaded again. A set of more than one page of
  * int8 vectors is loaded sign bits first: the recall that loads it reads the int8 vectors of its
  * candidates only, and the others follow in the background (fillRerankVectors), a page at a time.
+ *
+ * Such a set is also kept as a binary snapshot in KV (vector-snapshot.ts), written in the background
+ * after a load from D1 and again once the set has applied `snapshotRefreshChanges` changes since: an
+ * isolate without the set reads the snapshot (started as the recall starts, beside the first batch,
+ * which then asks for the scope's latest changes) and applies the changes made since it was written.
  */
 
 /**
@@ -33,11 +41,19 @@ export const rerankBudgetBytes = 48 * 1024 * 1024;
 const totalBudgetBytes = 64 * 1024 * 1024;
 /** More changes than this since a set's last sync: load it again rather than patch it. */
 export const maxChangesApplied = 64;
+/** A set that applied this many changes since its snapshot was written writes it again. */
+export const snapshotRefreshChanges = 32;
 /**
  * Rows per page of a cold load (few statements: D1 counts them; each answer a few MB), and of the
  * int8 vectors a recall's background fills in (about 3 MB of hex: a few ms of CPU).
  */
 const pageRows = { withQ8: 5_000, bitsOnly: 20_000, fill: 2_000 };
+
+/** Where a set is loaded from: D1, and the snapshots in KV when there is a KV. */
+export interface VectorSource {
+  db: Db;
+  kv?: KVNamespace | undefined;
+}
 
 const sets = new Map<string, VectorSet>();
 
@@ -54,50 +70,65 @@ export function forgetVectorCache(): void {
   sets.clear();
 }
 
-/** The queries that tell whether the cached set is current; run them in the caller's first batch. */
-export function freshnessQueries(db: Db, agent: string | null, model: string) {
+/**
+ * The queries that tell whether the cached set is current; run them in the caller's first batch.
+ * Without a cached set, they ask for the scope's latest changes (one more than a sync applies), and
+ * the snapshot in KV is read meanwhile: a snapshot that old changes cover loads without another
+ * round trip.
+ */
+export function freshnessQueries(source: VectorSource, agent: string | null, model: string) {
   const set = cachedVectorSet(agent, model);
+  const { db, kv } = source;
   return {
     state: changeLogStateQuery(db),
     changes: set ? changesSinceQuery(db, agent, set.seq, maxChangesApplied + 1) : undefined,
+    latest: !set && kv ? latestChangesQuery(db, agent, maxChangesApplied + 1) : undefined,
+    snapshot: !set && kv ? readSnapshotQuietly(kv, agent, model) : undefined,
   };
 }
 
 export interface Freshness {
   state: { floor: number; latest: number | null } | undefined;
-  changes: { seq: number; engram_rowid: number }[] | undefined;
+  changes: Change[] | undefined;
+  /** Without a cached set: the scope's latest changes, newest first. */
+  latest?: Change[] | undefined;
+  snapshot?: Promise<VectorSnapshot | undefined> | undefined;
 }
+
+type Change = { seq: number; engram_rowid: number };
+
+/** How the set was found: current, patched from the change log, loaded from KV's snapshot, or from D1. */
+export type CacheState = "warm" | "synced" | "snapshot" | "cold";
 
 /** The set brought up to date with what `freshnessQueries` returned. */
 export async function currentVectorSet(
   meter: QueryMeter,
-  db: Db,
+  source: VectorSource,
   agent: string | null,
   model: string,
   freshness: Freshness,
-): Promise<{ set: VectorSet; state: "warm" | "synced" | "cold" }> {
+): Promise<{ set: VectorSet; state: CacheState }> {
   const floor = freshness.state?.floor ?? 0;
   const latest = Math.max(floor, freshness.state?.latest ?? 0);
   let set = cachedVectorSet(agent, model);
   const changes = freshness.changes;
-  let state: "warm" | "synced" | "cold" = "warm";
-  if (!set || !changes || set.seq < floor || changes.length > maxChangesApplied) {
-    set = await loadVectorSet(meter, db, agent, model, latest);
+  let state: CacheState = "warm";
+  if (!set) {
+    set = await loadSnapshot(meter, source, agent, model, { floor, freshness });
+    state = "snapshot";
+  }
+  if (!set || (state === "warm" && (!changes || set.seq < floor || changes.length > maxChangesApplied))) {
+    set = await loadVectorSet(meter, source.db, agent, model, latest);
     state = "cold";
-  } else if (changes.length > 0) {
-    await applyChanges(meter, db, set, changes);
+  } else if (state === "warm" && changes!.length > 0) {
+    await applyChanges(meter, source.db, set, changes!);
     state = "synced";
   }
   set.lastUsed = Date.now();
   return { set, state };
 }
 
-async function applyChanges(
-  meter: QueryMeter,
-  db: Db,
-  set: VectorSet,
-  changes: { seq: number; engram_rowid: number }[],
-): Promise<void> {
+async function applyChanges(meter: QueryMeter, db: Db, set: VectorSet, changes: Change[]): Promise<void> {
   const rowids = [...new Set(changes.map((change) => change.engram_rowid))];
   const [rows] = await meter.run([vectorsByRowidQuery(db, rowids, set.precision !== "bits")] as const);
   const current = new Map(rows.map((row) => [row.engram_rowid, row]));
@@ -107,6 +138,96 @@ async function applyChanges(
     if (!inScope || !set.put(row)) set.remove(rowid);
   }
   set.seq = Math.max(set.seq, ...changes.map((change) => change.seq));
+  set.unsavedChanges += rowids.length;
+}
+
+/**
+ * The set from its snapshot in KV and the changes made since (read in the first batch, or now);
+ * undefined when there is no snapshot or it cannot be brought up to date: older than the log's
+ * floor, or more changes since than a sync applies.
+ */
+async function loadSnapshot(
+  meter: QueryMeter,
+  source: VectorSource,
+  agent: string | null,
+  model: string,
+  known: { floor: number; freshness: Freshness },
+): Promise<VectorSet | undefined> {
+  if (!source.kv) return undefined;
+  const { freshness } = known;
+  const snapshot = await (freshness.snapshot ?? readSnapshotQuietly(source.kv, agent, model));
+  if (!snapshot || snapshot.seq < known.floor) return undefined;
+  let since: Change[];
+  if (freshness.latest) {
+    const oldest = freshness.latest[freshness.latest.length - 1];
+    // The latest changes hold every change since the snapshot if they reach back to it, or are all there are.
+    if (freshness.latest.length > maxChangesApplied && oldest!.seq > snapshot.seq) return undefined;
+    since = freshness.latest.filter((change) => change.seq > snapshot.seq).reverse();
+  } else {
+    [since] = await meter.run([changesSinceQuery(source.db, agent, snapshot.seq, maxChangesApplied + 1)] as const);
+    if (since.length > maxChangesApplied) return undefined;
+  }
+  const count = snapshot.rowids.length;
+  const set = new VectorSet(agent, model, precisionFor(count, snapshot.dims, roomFor(keyOf(agent, model))));
+  if (!set.appendSigns(snapshot, count)) return undefined;
+  set.seq = snapshot.seq;
+  if (since.length > 0) await applyChanges(meter, source.db, set, since);
+  keep(set);
+  return set;
+}
+
+function readSnapshotQuietly(kv: KVNamespace, agent: string | null, model: string) {
+  return readSnapshot(kv, agent, model).catch((error: unknown) => {
+    logMemoryFailure("memory_snapshot_read_failed", error);
+    return undefined;
+  });
+}
+
+/** The writes under way, one per set; and when a failed one may be tried again. */
+const saving = new WeakSet<VectorSet>();
+const retryAfter = new WeakMap<VectorSet, number>();
+const retryDelayMs = 10 * 60_000;
+
+/**
+ * Writes the set's snapshot to KV when it is due: a set of more than one page of int8 vectors (the
+ * ones loaded sign bits first) loaded from D1, or that applied `snapshotRefreshChanges` changes since
+ * its snapshot. A set dropped meanwhile (an erase) has what it wrote deleted. Never rejects.
+ */
+export async function saveSnapshotIfDue(source: VectorSource, set: VectorSet): Promise<boolean> {
+  const { kv } = source;
+  const key = keyOf(set.agent, set.model);
+  const due =
+    kv !== undefined &&
+    set.live > pageRows.withQ8 &&
+    set.unsavedChanges >= snapshotRefreshChanges &&
+    sets.get(key) === set &&
+    !saving.has(set) &&
+    (retryAfter.get(set) ?? 0) <= Date.now();
+  if (!due) return false;
+  saving.add(set);
+  const pending = set.unsavedChanges;
+  try {
+    await writeSnapshot(kv, set);
+    set.unsavedChanges -= pending;
+    if (sets.get(key) !== set) await deleteSnapshots(kv, { agent: set.agent, model: set.model });
+    return true;
+  } catch (error) {
+    retryAfter.set(set, Date.now() + retryDelayMs);
+    logMemoryFailure("memory_snapshot_write_failed", error);
+    return false;
+  } finally {
+    saving.delete(set);
+  }
+}
+
+/**
+ * Deletes every snapshot (engrams were deleted, or everything erased: no copy keeps their sign
+ * bits); the sets cached here write theirs again at their next recall, once they have applied the
+ * deletions. Returns how many parts were deleted.
+ */
+export async function forgetVectorSnapshots(kv: KVNamespace): Promise<number> {
+  for (const set of sets.values()) set.unsavedChanges = Math.max(set.unsavedChanges, snapshotRefreshChanges);
+  return deleteSnapshots(kv);
 }
 
 /**
@@ -122,15 +243,16 @@ async function loadVectorSet(
   model: string,
   seq: number,
 ): Promise<VectorSet> {
-  const key = keyOf(agent, model);
-  sets.delete(key);
-  const room = rerankBudgetBytes - [...sets.values()].reduce((sum, other) => sum + other.rerankBytes, 0);
+  sets.delete(keyOf(agent, model));
   // The rowid range bounds the count from above: the precision is chosen before the first page.
   const [[range]] = await meter.run([vectorRangeQuery(db, agent, model)] as const);
   const most = range?.first == null || range.last == null ? 0 : range.last - range.first + 1;
+  const room = roomFor(keyOf(agent, model));
   const set = new VectorSet(agent, model, precisionFor(most, usualDimensions(model), room));
   const withQ8 = set.precision !== "bits" && most <= pageRows.withQ8;
   set.seq = seq;
+  // Loaded from D1: its snapshot is written in the background (if it is large enough to have one).
+  set.unsavedChanges = snapshotRefreshChanges;
   let after = 0;
   while (true) {
     const limit = withQ8 ? pageRows.withQ8 : signPageRows(usualDimensions(model), pageRows.bitsOnly);
@@ -152,9 +274,22 @@ async function loadVectorSet(
     if (set.precision !== "bits") set.coarsen(precisionFor(set.size, set.dims, room));
     if (count < limit) break;
   }
+  keep(set);
+  return set;
+}
+
+/** The re-rank budget the other sets leave. */
+function roomFor(key: string): number {
+  let used = 0;
+  for (const [other, set] of sets) if (other !== key) used += set.rerankBytes;
+  return rerankBudgetBytes - used;
+}
+
+/** The set becomes its scope's cached one; older sets go beyond the budget. */
+function keep(set: VectorSet): void {
+  const key = keyOf(set.agent, set.model);
   sets.set(key, set);
   evictBeyondBudget(key);
-  return set;
 }
 
 /** The fills under way, one per set. */

@@ -28,6 +28,8 @@ export class VectorSet {
   missing = 0;
   /** The rowid the background fill of missing re-rank vectors has read through (vector-cache.ts). */
   filledThrough = 0;
+  /** Changes applied since the set's snapshot in KV was written (vector-cache.ts decides when to write one). */
+  unsavedChanges = 0;
   rowids = new Float64Array(0);
   alive: Uint8Array;
   bits: Uint32Array;
@@ -102,31 +104,32 @@ export class VectorSet {
   }
 
   /**
-   * Appends a page of sign bits read in rowid order (a cold load's page as one row): rowids
-   * ascending and above every slot's, the bits of all of them as one hex string. Their re-rank
-   * vectors are missing (they follow). False, and nothing stored, when the page does not fit that
-   * (the caller stores its rows one by one). `capacity` is how many slots the whole load expects.
+   * Appends a page of sign bits in rowid order: a cold load's page read as one row (the bits of all
+   * of them as one hex string) or a snapshot from KV (their words). Rowids ascending and above every
+   * slot's; their re-rank vectors are missing (they follow). False, and nothing stored, when the page
+   * does not fit that (the caller stores its rows one by one, or reads D1). `capacity` is how many
+   * slots the whole load expects.
    */
-  appendSigns(page: SignPage, capacity: number): boolean {
+  appendSigns(page: SignPage | SignWords, capacity: number): boolean {
     const count = page.rowids.length;
     if (count === 0) return true;
     if (this.dims !== 0 && page.dims !== this.dims) return false;
-    if (page.bits.length !== count * 8 * signWords(page.dims)) return false;
+    const hex = typeof page.bits === "string";
+    if (page.bits.length !== count * (hex ? 8 : 1) * signWords(page.dims)) return false;
     if (this.size > 0 && this.rowids[this.size - 1]! >= page.rowids[0]!) return false;
     for (let index = 1; index < count; index++) if (page.rowids[index]! <= page.rowids[index - 1]!) return false;
     if (this.dims === 0) this.setDimensions(page.dims);
     this.reserve(Math.max(count, capacity - this.size));
     const first = this.size;
-    this.signs.putBitsHexRun(first, page.bits, count);
+    if (typeof page.bits === "string") this.signs.putBitsHexRun(first, page.bits, count);
+    else this.bits.set(page.bits, first * this.words);
     const withQ8 = this.precision !== "bits";
-    for (let index = 0; index < count; index++) {
-      const slot = first + index;
-      this.rowids[slot] = page.rowids[index]!;
-      this.alive[slot] = 1;
-      this.importance[slot] = page.importance[index]!;
-      this.updatedMs[slot] = page.updatedMs[index]!;
-      if (withQ8) this.norms[slot] = Number.NaN;
-    }
+    // Whole runs copied at once: a snapshot of 100,000 engrams is one page.
+    this.rowids.set(page.rowids, first);
+    this.importance.set(page.importance, first);
+    this.updatedMs.set(page.updatedMs, first);
+    this.alive.fill(1, first, first + count);
+    if (withQ8) this.norms.fill(Number.NaN, first, first + count);
     this.size += count;
     this.live += count;
     if (withQ8) this.missing += count;
@@ -330,13 +333,22 @@ export function strideOf(precision: Precision, dims: number): number {
   return precision === "q8" ? dims : precision === "q4" ? Math.ceil(dims / 2) : 0;
 }
 
-/** A page of sign bits in rowid order: every engram's bits end to end as hex, and its weights. */
-export interface SignPage {
+/** Engrams in rowid order with their weights, and their sign bits (SignPage, SignWords). */
+interface SignRecords {
   dims: number;
   rowids: ArrayLike<number>;
-  bits: string;
   importance: ArrayLike<number>;
   updatedMs: ArrayLike<number>;
+}
+
+/** A page of sign bits read from D1 as one row: every engram's bits end to end as hex. */
+export interface SignPage extends SignRecords {
+  bits: string;
+}
+
+/** Sign bits as words, every engram's end to end (a snapshot from KV). */
+export interface SignWords extends SignRecords {
+  bits: Uint32Array;
 }
 
 /** A vector row as D1 returns it, BLOBs as hex text. */

@@ -1,6 +1,6 @@
 import { agentId } from "../agent";
 import { createDb } from "../db/database";
-import { countEngramsByAgent, deleteEngram, getEngram, listEngrams, updateEngram } from "../db/engram-queries";
+import { countEngramsByAgent, getEngram, listEngrams, updateEngram } from "../db/engram-queries";
 import { decodeCursor, paginate } from "../http/cursor";
 import { notFound } from "../http/http-error";
 import { json, readJsonBody } from "../http/json";
@@ -10,7 +10,7 @@ import { parseInput } from "../http/validation";
 import { memoryView } from "../memory/engram-view";
 import { maintainQuietly } from "../memory/maintenance";
 import { memoryFor } from "../memory/memory-context";
-import { recallMemory, storeMemory } from "../memory/memory-service";
+import { forgetMemories, recallMemory, storeMemory } from "../memory/memory-service";
 import { agentName } from "../schemas/common";
 import { createEngramSchema, engramLimits, patchEngramSchema, searchEngramsSchema } from "../schemas/engram";
 
@@ -91,7 +91,8 @@ export function memoryRoutes(router: AppRouter): void {
 
   router.delete("/api/memories/:id", async (request, env) => {
     const id = pathParam(request, "id");
-    if (!(await deleteEngram(createDb(env.DB), id))) throw notFound("memory");
+    const [deleted] = await forgetMemories(env, [id]);
+    if (!deleted) throw notFound("memory");
     return json({ deleted: true, id });
   });
 }

@@ -146,7 +146,7 @@ describe("a sign page read from D1 as one row", () => {
       .run();
     forgetVectorCache();
     const db = createDb(d1);
-    const { set, state } = await currentVectorSet(new QueryMeter(d1), db, "filler", "fill-model", {
+    const { set, state } = await currentVectorSet(new QueryMeter(d1), { db }, "filler", "fill-model", {
       state: undefined,
       changes: undefined,
     });
