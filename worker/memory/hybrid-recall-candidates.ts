@@ -91,6 +91,7 @@ export async function rankCandidates(
     const { set, state } = await currentVectorSet(meter, memory, plan.request.agent, plan.model, {
       state: first.state?.[0],
       changes: first.changes,
+      range: first.range?.[0],
       latest: first.latest,
       snapshot: asked.snapshot,
     });

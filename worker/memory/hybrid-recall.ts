@@ -186,6 +186,7 @@ function askFirstBatch(
   return meter.runNamed({
     state: freshness?.state,
     changes: freshness?.changes,
+    range: freshness?.range,
     latest: freshness?.latest,
     text:
       terms === undefined || terms.looked.length + terms.rest.length === 0

@@ -103,6 +103,7 @@ async function findStored(
   const fresh = await meter.runNamed({
     state: freshness?.state,
     changes: freshness?.changes,
+    range: freshness?.range,
     latest: freshness?.latest,
     context: contextId === undefined ? undefined : contextEngramQuery(memory.db, engram.agent, contextId),
   });
@@ -111,6 +112,7 @@ async function findStored(
   const { set } = await currentVectorSet(meter, memory, engram.agent, model, {
     state: fresh.state?.[0],
     changes: fresh.changes,
+    range: fresh.range?.[0],
     latest: fresh.latest,
     snapshot: freshness?.snapshot,
   });

@@ -72,9 +72,9 @@ export function forgetVectorCache(): void {
 
 /**
  * The queries that tell whether the cached set is current; run them in the caller's first batch.
- * Without a cached set, they ask for the scope's latest changes (one more than a sync applies), and
- * the snapshot in KV is read meanwhile: a snapshot that old changes cover loads without another
- * round trip.
+ * Without a cached set, they ask for the scope's rowid range (a load's first question) and latest
+ * changes (one more than a sync applies), and the snapshot in KV is read meanwhile: a snapshot that
+ * those changes cover loads without another round trip.
  */
 export function freshnessQueries(source: VectorSource, agent: string | null, model: string) {
   const set = cachedVectorSet(agent, model);
@@ -82,6 +82,7 @@ export function freshnessQueries(source: VectorSource, agent: string | null, mod
   return {
     state: changeLogStateQuery(db),
     changes: set ? changesSinceQuery(db, agent, set.seq, maxChangesApplied + 1) : undefined,
+    range: set ? undefined : vectorRangeQuery(db, agent, model),
     latest: !set && kv ? latestChangesQuery(db, agent, maxChangesApplied + 1) : undefined,
     snapshot: !set && kv ? readSnapshotQuietly(kv, agent, model) : undefined,
   };
@@ -90,12 +91,20 @@ export function freshnessQueries(source: VectorSource, agent: string | null, mod
 export interface Freshness {
   state: { floor: number; latest: number | null } | undefined;
   changes: Change[] | undefined;
+  /** Without a cached set: the scope's first and last rowid of the model. */
+  range?: RowidRange | undefined;
   /** Without a cached set: the scope's latest changes, newest first. */
   latest?: Change[] | undefined;
   snapshot?: Promise<VectorSnapshot | undefined> | undefined;
 }
 
 type Change = { seq: number; engram_rowid: number };
+type RowidRange = { first: number | null; last: number | null };
+
+/** At most how many vectors a rowid range holds. */
+function mostIn(range: RowidRange | undefined): number {
+  return range?.first == null || range.last == null ? 0 : range.last - range.first + 1;
+}
 
 /** How the set was found: current, patched from the change log, loaded from KV's snapshot, or from D1. */
 export type CacheState = "warm" | "synced" | "snapshot" | "cold";
@@ -118,7 +127,7 @@ export async function currentVectorSet(
     state = "snapshot";
   }
   if (!set || (state === "warm" && (!changes || set.seq < floor || changes.length > maxChangesApplied))) {
-    set = await loadVectorSet(meter, source.db, agent, model, latest);
+    set = await loadVectorSet(meter, source.db, { agent, model, seq: latest, range: freshness.range });
     state = "cold";
   } else if (state === "warm" && changes!.length > 0) {
     await applyChanges(meter, source.db, set, changes!);
@@ -153,8 +162,9 @@ async function loadSnapshot(
   model: string,
   known: { floor: number; freshness: Freshness },
 ): Promise<VectorSet | undefined> {
-  if (!source.kv) return undefined;
   const { freshness } = known;
+  // A set that small has no snapshot (saveSnapshotIfDue): not waited for.
+  if (!source.kv || (freshness.range && mostIn(freshness.range) <= pageRows.withQ8)) return undefined;
   const snapshot = await (freshness.snapshot ?? readSnapshotQuietly(source.kv, agent, model));
   if (!snapshot || snapshot.seq < known.floor) return undefined;
   let since: Change[];
@@ -239,14 +249,12 @@ export async function forgetVectorSnapshots(kv: KVNamespace): Promise<number> {
 async function loadVectorSet(
   meter: QueryMeter,
   db: Db,
-  agent: string | null,
-  model: string,
-  seq: number,
+  load: { agent: string | null; model: string; seq: number; range: RowidRange | undefined },
 ): Promise<VectorSet> {
+  const { agent, model, seq } = load;
   sets.delete(keyOf(agent, model));
   // The rowid range bounds the count from above: the precision is chosen before the first page.
-  const [[range]] = await meter.run([vectorRangeQuery(db, agent, model)] as const);
-  const most = range?.first == null || range.last == null ? 0 : range.last - range.first + 1;
+  const most = mostIn(load.range ?? (await meter.run([vectorRangeQuery(db, agent, model)] as const))[0][0]);
   const room = roomFor(keyOf(agent, model));
   const set = new VectorSet(agent, model, precisionFor(most, usualDimensions(model), room));
   const withQ8 = set.precision !== "bits" && most <= pageRows.withQ8;

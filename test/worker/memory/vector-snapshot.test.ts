@@ -65,10 +65,16 @@ async function load(withKv = true) {
   const source: VectorSource = { db: createDb(d1), ...(withKv && { kv }) };
   const meter = new QueryMeter(d1);
   const freshness = freshnessQueries(source, agent, model);
-  const first = await meter.runNamed({ state: freshness.state, changes: freshness.changes, latest: freshness.latest });
+  const first = await meter.runNamed({
+    state: freshness.state,
+    changes: freshness.changes,
+    range: freshness.range,
+    latest: freshness.latest,
+  });
   const loaded = await currentVectorSet(meter, source, agent, model, {
     state: first.state[0],
     changes: first.changes,
+    range: first.range?.[0],
     latest: first.latest,
     snapshot: freshness.snapshot,
   });
