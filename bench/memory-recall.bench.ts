@@ -24,7 +24,8 @@ import {
 /**
  * Memory recall in workerd, at 1,000, 10,000 and 100,000 engrams of 768-dimension vectors for one
  * agent: the runtime's hybrid recall (bench/memory-recall-worker.ts wraps worker/memory/) warm (the
- * isolate's cache current) and cold (cache dropped first), next to a naive recall measured in the
+ * isolate's cache current), cold (cache dropped first: loaded from the snapshot in KV) and cold from
+ * D1 (the snapshots deleted too), next to a naive recall measured in the
  * same run (every embedding BLOB of the agent read, float cosine in JavaScript). Times are taken
  * inside the isolate (workerd's clock advances during computation when run locally); D1 rows are
  * D1's own `rows_read`. Then the scan's recall against exact float cosines, and retrieval quality on
@@ -172,7 +173,8 @@ async function latency(bundle: WorkerBundle): Promise<void> {
       `agent '${agent}', ${dimensions}-dimension vectors, top_k ${k}; rows budget 3 × top_k + 10 = ${3 * k + 10}\n` +
         "times in the isolate, D1 round trips included (workerd's clock ticks in whole ms locally: p50/p99 are whole ms,\n" +
         "means are exact over many rounds); 'D1' is the mean wait for D1, 'scan' the mean of the vector scan and fusion in the worker;\n" +
-        "rows are D1's rows_read, the accessed_at update (and a cold recall's background reads) included; scan recall@5: the vector scan's top 5 against exact float cosines\n" +
+        "rows are D1's rows_read, the accessed_at update (and a cold recall's background reads) included; scan recall@5: the vector scan's top 5 against exact float cosines;\n" +
+        "cold: a new isolate, loading the vectors from their snapshot in KV above 5,000 of them (else from D1); cold from D1: no snapshot either\n" +
         "engrams | warm p50 | warm p99 | warm mean (D1 / scan) | rows/warm max | cold p50 | cold p99 | rows/cold | naive p50 | naive p99 | rows/naive | naive ÷ warm | scan recall@5",
     );
     let seeded = 0;
