@@ -185,7 +185,7 @@ export async function endChat(chat: PreparedChat, outcome: TurnOutcome): Promise
     const text = `User: ${chat.message}\n${env.AGENT_NAME}: ${outcome.content}`.slice(0, engramLimits.textChars);
     ctx.waitUntil(
       rememberExchange(env, { id: chat.engramId!, agent, context_id: chat.sessionId, text })
-        .then(() => forgetMemories(env, chat.turn.replacedEngramIds))
+        .then(() => forgetMemories(env, ctx, chat.turn.replacedEngramIds))
         .catch((error: unknown) => logFailure("chat_engram_failed", error, chat.log)),
     );
   }

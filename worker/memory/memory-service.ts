@@ -1,5 +1,4 @@
 import type { ExecutionContext } from "@cloudflare/workers-types/index";
-import { createDb } from "../db/database";
 import { deleteEngram, type NewEngram } from "../db/engram-queries";
 import type { Env } from "../env";
 import { enrichEngram, type EnrichmentJob } from "./enrichment";
@@ -7,7 +6,7 @@ import { recall, type Recall, type RecallRequest } from "./hybrid-recall";
 import { maintainQuietly } from "./maintenance";
 import { logMemoryFailure, memoryFor, type Memory } from "./memory-context";
 import { remember, type Remembered } from "./remember";
-import { forgetVectorSnapshots } from "./vector-cache";
+import { forgetVectorSnapshots, resaveSnapshots } from "./vector-cache";
 
 /**
  * The memory as requests use it: a store or a recall is answered at once, and the work its answer
@@ -63,17 +62,24 @@ export async function recallMemory(
 }
 
 /**
- * Deletes engrams by id, and with them the vector snapshots in KV, which hold their sign bits (the
- * next recalls write them again). Returns, per id, whether it was there.
+ * Deletes engrams by id, and with them the vector snapshots in KV, which hold their sign bits; the
+ * snapshots of the sets this isolate holds are written again without them, in the background.
+ * Returns, per id, whether it was there.
  */
-export async function forgetMemories(env: Env, ids: readonly string[]): Promise<boolean[]> {
-  const db = createDb(env.DB);
+export async function forgetMemories(
+  env: Env,
+  ctx: Pick<ExecutionContext, "waitUntil">,
+  ids: readonly string[],
+): Promise<boolean[]> {
+  const memory = memoryFor(env);
   const deleted: boolean[] = [];
-  for (const id of ids) deleted.push(await deleteEngram(db, id));
-  if (deleted.includes(true)) {
-    await forgetVectorSnapshots(env.SESSION).catch((error: unknown) =>
-      logMemoryFailure("memory_snapshot_delete_failed", error),
-    );
+  for (const id of ids) deleted.push(await deleteEngram(memory.db, id));
+  if (!deleted.includes(true)) return deleted;
+  try {
+    await forgetVectorSnapshots(env.SESSION);
+    ctx.waitUntil(resaveSnapshots(memory));
+  } catch (error) {
+    logMemoryFailure("memory_snapshot_delete_failed", error);
   }
   return deleted;
 }

@@ -1,6 +1,6 @@
 import type { KVNamespace } from "@cloudflare/workers-types/index";
 import type { Db } from "../db/database";
-import type { QueryMeter } from "../db/engram-meter";
+import { QueryMeter } from "../db/engram-meter";
 import {
   changeLogStateQuery,
   changesSinceQuery,
@@ -13,7 +13,7 @@ import {
   vectorsByRowidQuery,
 } from "../db/engram-vector-queries";
 import { usualDimensions } from "./embedder";
-import { logMemoryFailure } from "./memory-context";
+import { logMemoryFailure, type Memory } from "./memory-context";
 import { readSignPage, signPageRows } from "./sign-page";
 import { VectorSet, type Precision } from "./vector-set";
 import { deleteSnapshots, readSnapshot, writeSnapshot, type VectorSnapshot } from "./vector-snapshot";
@@ -232,12 +232,34 @@ export async function saveSnapshotIfDue(source: VectorSource, set: VectorSet): P
 
 /**
  * Deletes every snapshot (engrams were deleted, or everything erased: no copy keeps their sign
- * bits); the sets cached here write theirs again at their next recall, once they have applied the
- * deletions. Returns how many parts were deleted.
+ * bits); the sets cached here are due to write theirs again (resaveSnapshots, or their next recall)
+ * once they have applied the deletions. Returns how many parts were deleted.
  */
 export async function forgetVectorSnapshots(kv: KVNamespace): Promise<number> {
   for (const set of sets.values()) set.unsavedChanges = Math.max(set.unsavedChanges, snapshotRefreshChanges);
   return deleteSnapshots(kv);
+}
+
+/**
+ * Brings the sets cached here up to date and writes the snapshots that are due (after a deletion
+ * deleted them all), so new isolates need not read D1 until a recall here writes them. Never rejects.
+ */
+export async function resaveSnapshots(source: Pick<Memory, "d1" | "db" | "kv">): Promise<void> {
+  // Only the sets large enough to have a snapshot (saveSnapshotIfDue).
+  for (const { agent, model } of [...sets.values()].filter((set) => set.live > pageRows.withQ8)) {
+    try {
+      const meter = new QueryMeter(source.d1);
+      const freshness = freshnessQueries(source, agent, model);
+      const fresh = await meter.runNamed({ state: freshness.state, changes: freshness.changes });
+      const { set } = await currentVectorSet(meter, source, agent, model, {
+        state: fresh.state[0],
+        changes: fresh.changes,
+      });
+      await saveSnapshotIfDue(source, set);
+    } catch (error) {
+      logMemoryFailure("memory_snapshot_write_failed", error);
+    }
+  }
 }
 
 /**

@@ -89,9 +89,9 @@ export function memoryRoutes(router: AppRouter): void {
     return json(memoryView(row));
   });
 
-  router.delete("/api/memories/:id", async (request, env) => {
+  router.delete("/api/memories/:id", async (request, env, ctx) => {
     const id = pathParam(request, "id");
-    const [deleted] = await forgetMemories(env, [id]);
+    const [deleted] = await forgetMemories(env, ctx, [id]);
     if (!deleted) throw notFound("memory");
     return json({ deleted: true, id });
   });

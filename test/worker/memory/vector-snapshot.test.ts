@@ -19,9 +19,11 @@ import {
   decodeSnapshot,
   deleteSnapshots,
   encodeSnapshot,
+  readSnapshot,
   snapshotPrefix,
 } from "../../../worker/memory/vector-snapshot";
-import { useWorker } from "../../support/worker-harness";
+import { waitFor } from "../../support/memory-vectors";
+import { testAgentId, useWorker } from "../../support/worker-harness";
 
 /**
  * Snapshots of large vector sets in KV (worker/memory/vector-snapshot.ts): written after a load from
@@ -30,7 +32,8 @@ import { useWorker } from "../../support/worker-harness";
  * real D1 and KV (miniflare); "a new isolate" is the cache dropped (forgetVectorCache).
  */
 
-const harness = useWorker();
+// The worker embeds with the built-in hashing embedding, the model of the vectors seeded here.
+const harness = useWorker({ EMBEDDING_PROVIDER: "hash" });
 const agent = "snapshots";
 const { model, dims } = embeddingModels.hash;
 const seeded = 5_500;
@@ -210,22 +213,52 @@ describe("a snapshot of a large vector set in KV", () => {
     expect(fromSnapshot.trace.roundTrips).toBeLessThan(fromD1Recall.trace.roundTrips);
   });
 
-  it("is deleted with an engram deleted through the API, and by an erase", async () => {
-    expect((await snapshotKeys()).length).toBeGreaterThan(0);
+  it("is deleted with an engram deleted through the API, and written again without it", async () => {
+    const { d1, kv } = await stores();
+    await d1
+      .prepare(
+        `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${seeded})
+         INSERT INTO engrams (id, agent, text, created_at)
+         SELECT 'api-' || i, ?, 'seeded api memory ' || i, datetime('2026-01-01', '+' || i || ' seconds') FROM n`,
+      )
+      .bind(testAgentId)
+      .run();
+    await d1
+      .prepare(
+        `UPDATE engram_vectors SET model = ?, dims = ?, bits = randomblob(?), q8 = randomblob(?), scale = 0.01,
+           embedded_at = datetime('now') WHERE agent = ? AND model != ?`,
+      )
+      .bind(model, dims, dims / 8, dims, testAgentId, model)
+      .run();
     const stored = await harness.request("POST", "/api/memories", { text: "a memory to delete", core_concepts: [] });
     expect(stored.status, stored.text).toBe(201);
+    const rowid = await d1.prepare("SELECT rowid FROM engrams WHERE id = ?").bind(stored.body.id).first<number>("rowid");
+    // The worker's own recall loads the agent's set from D1 and writes its snapshot in the background.
+    const searched = await harness.request("POST", "/api/memories/search", { query: "a memory to delete", limit: 3 });
+    expect(searched.status, searched.text).toBe(200);
+    expect(searched.body.results[0].id).toBe(stored.body.id);
+    const written = await waitFor(() => readSnapshot(kv, testAgentId, model), "the worker's snapshot");
+    expect(Array.from(written.rowids)).toContain(rowid);
+    expect(await snapshotKeys()).toContain(`${snapshotPrefix}agent=${agent}/${model}/0`);
+
     const deleted = await harness.request("DELETE", `/api/memories/${stored.body.id}`);
     expect(deleted.status, deleted.text).toBe(200);
-    expect(await snapshotKeys()).toEqual([]);
+    // Every snapshot went; the worker writes its set's again, without the deleted engram.
+    const rewritten = await waitFor(async () => {
+      const snapshot = await readSnapshot(kv, testAgentId, model);
+      return snapshot && snapshot.seq > written.seq && snapshot;
+    }, "the snapshot written again");
+    expect(Array.from(rewritten.rowids)).not.toContain(rowid);
+    expect(rewritten.rowids.length).toBe(seeded);
+    expect(await snapshotKeys()).toEqual([`${snapshotPrefix}agent=${testAgentId}/${model}/0`]);
+  });
 
-    const { d1 } = await stores();
-    forgetVectorCache();
-    const { set, source } = await load();
-    expect(await saveSnapshotIfDue(source, set)).toBe(true);
-    expect((await snapshotKeys()).length).toBe(1);
+  it("is deleted by an erase", async () => {
+    expect((await snapshotKeys()).length).toBeGreaterThan(0);
     const erased = await harness.request("DELETE", "/api/data", { confirm: "erase everything" });
     expect(erased.status, erased.text).toBe(200);
     expect(await snapshotKeys()).toEqual([]);
+    const { d1 } = await stores();
     expect(await d1.prepare("SELECT count(*) AS n FROM engram_vectors").first("n")).toBe(0);
   });
 });
