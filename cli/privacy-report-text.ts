@@ -129,7 +129,7 @@ export function privacyReport(settings: ReportSettings): string {
     "conversation in the KV namespace, for `sos:sessionTtlSeconds` (the prompt's cache); memories and the",
     "agent's state in D1. Beyond 5,000 memories, the KV namespace also keeps a snapshot of their vectors'",
     "sign bits (derived from the embeddings, no text) that lets a new worker instance load them quickly;",
-    "it is deleted when a memory is deleted and expires 30 days after it was last written. A temporary",
+    "it is deleted when a memory is deleted or edited and expires 30 days after it was written. A temporary",
     "chat is deleted with its KV session and never remembered. `GET /api/export` gives all of it back",
     "(the snapshot is derived, not exported), `DELETE /api/data` erases all of it.",
   );

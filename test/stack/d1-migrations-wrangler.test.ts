@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { d1MigrationsProvider, migrationRequests, type D1MigrationsInputs } from "../../stack/d1-migrations";
 import { migrationFile, readMigrationFiles } from "../../stack/migration-plan";
 import { schemaDir } from "../../stack/paths";

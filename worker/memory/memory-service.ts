@@ -1,5 +1,11 @@
 import type { ExecutionContext } from "@cloudflare/workers-types/index";
-import { deleteEngram, type NewEngram } from "../db/engram-queries";
+import {
+  deleteEngram,
+  updateEngram,
+  type EngramChanges,
+  type EngramRow,
+  type NewEngram,
+} from "../db/engram-queries";
 import type { Env } from "../env";
 import { enrichEngram, type EnrichmentJob } from "./enrichment";
 import { recall, type Recall, type RecallRequest } from "./hybrid-recall";
@@ -74,14 +80,46 @@ export async function forgetMemories(
   const memory = memoryFor(env);
   const deleted: boolean[] = [];
   for (const id of ids) deleted.push(await deleteEngram(memory.db, id));
-  if (!deleted.includes(true)) return deleted;
+  if (deleted.includes(true)) await replaceSnapshots(env, ctx, memory, Promise.resolve());
+  return deleted;
+}
+
+/**
+ * Changes an engram (PATCH). A new text makes its vector stale (a trigger): it is embedded again in
+ * the background, and the snapshots holding the old text's sign bits are replaced as after a deletion.
+ */
+export async function editMemory(
+  env: Env,
+  ctx: Pick<ExecutionContext, "waitUntil">,
+  id: string,
+  changes: EngramChanges,
+): Promise<EngramRow | undefined> {
+  const memory = memoryFor(env);
+  const row = await updateEngram(memory.db, id, changes);
+  if (row && changes.text !== undefined) {
+    const reembedded = maintainQuietly(memory);
+    ctx.waitUntil(reembedded);
+    await replaceSnapshots(env, ctx, memory, reembedded);
+  }
+  return row;
+}
+
+/**
+ * Deletes every vector snapshot (they hold sign bits of a memory deleted or rewritten); once `first`
+ * is done, the sets this isolate holds write theirs again, in the background. Never throws.
+ */
+async function replaceSnapshots(
+  env: Env,
+  ctx: Pick<ExecutionContext, "waitUntil">,
+  memory: Memory,
+  first: Promise<unknown>,
+): Promise<void> {
   try {
     await forgetVectorSnapshots(env.SESSION);
-    ctx.waitUntil(resaveSnapshots(memory));
+    ctx.waitUntil(first.then(() => resaveSnapshots(memory)));
   } catch (error) {
     logMemoryFailure("memory_snapshot_delete_failed", error);
   }
-  return deleted;
 }
 
 /**

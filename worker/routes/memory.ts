@@ -1,6 +1,6 @@
 import { agentId } from "../agent";
 import { createDb } from "../db/database";
-import { countEngramsByAgent, getEngram, listEngrams, updateEngram } from "../db/engram-queries";
+import { countEngramsByAgent, getEngram, listEngrams } from "../db/engram-queries";
 import { decodeCursor, paginate } from "../http/cursor";
 import { notFound } from "../http/http-error";
 import { json, readJsonBody } from "../http/json";
@@ -8,9 +8,7 @@ import { pathParam, queryInt, queryParam } from "../http/params";
 import type { AppRouter } from "../http/types";
 import { parseInput } from "../http/validation";
 import { memoryView } from "../memory/engram-view";
-import { maintainQuietly } from "../memory/maintenance";
-import { memoryFor } from "../memory/memory-context";
-import { forgetMemories, recallMemory, storeMemory } from "../memory/memory-service";
+import { editMemory, forgetMemories, recallMemory, storeMemory } from "../memory/memory-service";
 import { agentName } from "../schemas/common";
 import { createEngramSchema, engramLimits, patchEngramSchema, searchEngramsSchema } from "../schemas/engram";
 
@@ -83,9 +81,8 @@ export function memoryRoutes(router: AppRouter): void {
   router.patch("/api/memories/:id", async (request, env, ctx) => {
     const id = pathParam(request, "id");
     const changes = parseInput(patchEngramSchema, await readJsonBody(request));
-    const row = await updateEngram(createDb(env.DB), id, changes);
+    const row = await editMemory(env, ctx, id, changes);
     if (!row) throw notFound("memory");
-    if (changes.text !== undefined) ctx.waitUntil(maintainQuietly(memoryFor(env)));
     return json(memoryView(row));
   });
 

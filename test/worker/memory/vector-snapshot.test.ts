@@ -21,6 +21,7 @@ import {
   encodeSnapshot,
   readSnapshot,
   snapshotPrefix,
+  type VectorSnapshot,
 } from "../../../worker/memory/vector-snapshot";
 import { waitFor } from "../../support/memory-vectors";
 import { testAgentId, useWorker } from "../../support/worker-harness";
@@ -63,18 +64,18 @@ async function stores(): Promise<{ d1: D1Database; kv: KVNamespace }> {
 }
 
 /** The set as a recall finds it: the first batch's freshness queries, then the cache. */
-async function load(withKv = true) {
+async function load(withKv = true, scope = agent) {
   const { d1, kv } = await stores();
   const source: VectorSource = { db: createDb(d1), ...(withKv && { kv }) };
   const meter = new QueryMeter(d1);
-  const freshness = freshnessQueries(source, agent, model);
+  const freshness = freshnessQueries(source, scope, model);
   const first = await meter.runNamed({
     state: freshness.state,
     changes: freshness.changes,
     range: freshness.range,
     latest: freshness.latest,
   });
-  const loaded = await currentVectorSet(meter, source, agent, model, {
+  const loaded = await currentVectorSet(meter, source, scope, model, {
     state: first.state[0],
     changes: first.changes,
     range: first.range?.[0],
@@ -251,6 +252,37 @@ describe("a snapshot of a large vector set in KV", () => {
     expect(Array.from(rewritten.rowids)).not.toContain(rowid);
     expect(rewritten.rowids.length).toBe(seeded);
     expect(await snapshotKeys()).toEqual([`${snapshotPrefix}agent=${testAgentId}/${model}/0`]);
+  });
+
+  it("is replaced when a memory's text is edited, without the old text's sign bits", async () => {
+    const { d1, kv } = await stores();
+    const stored = await harness.request("POST", "/api/memories", { text: "copper kettle on the stove", core_concepts: [] });
+    expect(stored.status, stored.text).toBe(201);
+    const rowid = (await d1.prepare("SELECT rowid FROM engrams WHERE id = ?").bind(stored.body.id).first<number>("rowid"))!;
+    // A snapshot holding the old text's bits, written here from D1.
+    forgetVectorCache();
+    const loaded = await load(false, testAgentId);
+    expect(loaded.state).toBe("cold");
+    expect(await saveSnapshotIfDue({ ...loaded.source, kv }, loaded.set)).toBe(true);
+    forgetVectorCache();
+    const bitsOf = (snapshot: VectorSnapshot) => {
+      const index = Array.from(snapshot.rowids).indexOf(rowid);
+      const words = snapshot.bits.length / snapshot.rowids.length;
+      return index < 0 ? undefined : Array.from(snapshot.bits.subarray(index * words, (index + 1) * words)).join();
+    };
+    const before = (await readSnapshot(kv, testAgentId, model))!;
+    const oldBits = bitsOf(before);
+    expect(oldBits).toBeDefined();
+
+    const edited = await harness.request("PATCH", `/api/memories/${stored.body.id}`, {
+      text: "violin lessons every tuesday evening",
+    });
+    expect(edited.status, edited.text).toBe(200);
+    const rewritten = await waitFor(async () => {
+      const snapshot = await readSnapshot(kv, testAgentId, model);
+      return snapshot && snapshot.seq > before.seq && snapshot;
+    }, "the snapshot written again after the edit");
+    expect(bitsOf(rewritten)).not.toBe(oldBits);
   });
 
   it("is deleted by an erase", async () => {
