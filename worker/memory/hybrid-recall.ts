@@ -236,7 +236,7 @@ function afterAnswer(
   // after the answer: not ahead of the answer's reads, and their CPU not on the answer's path.
   const upkeep = vectors
     ? nextTask()
-        .then(() => saveSnapshotIfDue(memory, vectors))
+        .then(() => saveSnapshotIfDue(new QueryMeter(memory.d1), memory, vectors))
         .then(nextTask)
         .then(() => (vectors.missing > 0 ? fillRerankVectors(new QueryMeter(memory.d1), memory.db, vectors) : 0))
     : 0;

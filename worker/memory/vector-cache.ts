@@ -201,9 +201,11 @@ const retryDelayMs = 10 * 60_000;
 /**
  * Writes the set's snapshot to KV when it is due: a set of more than one page of int8 vectors (the
  * ones loaded sign bits first) loaded from D1, or that applied `snapshotRefreshChanges` changes since
- * its snapshot. A set dropped meanwhile (an erase) has what it wrote deleted. Never rejects.
+ * its snapshot. What it wrote is deleted again if the set was dropped meanwhile, or the change log's
+ * floor passed it (an erase, in any isolate: the erase raises the floor before it deletes the
+ * snapshots, so either its delete comes after this write or this check sees the floor). Never rejects.
  */
-export async function saveSnapshotIfDue(source: VectorSource, set: VectorSet): Promise<boolean> {
+export async function saveSnapshotIfDue(meter: QueryMeter, source: VectorSource, set: VectorSet): Promise<boolean> {
   const { kv } = source;
   const key = keyOf(set.agent, set.model);
   const due =
@@ -219,7 +221,11 @@ export async function saveSnapshotIfDue(source: VectorSource, set: VectorSet): P
   try {
     await writeSnapshot(kv, set);
     set.unsavedChanges -= pending;
-    if (sets.get(key) !== set) await deleteSnapshots(kv, { agent: set.agent, model: set.model });
+    const [[state]] = await meter.run([changeLogStateQuery(source.db)] as const);
+    if (sets.get(key) !== set || (state?.floor ?? 0) > set.seq) {
+      await deleteSnapshots(kv, { agent: set.agent, model: set.model });
+      return false;
+    }
     return true;
   } catch (error) {
     retryAfter.set(set, Date.now() + retryDelayMs);
@@ -255,7 +261,7 @@ export async function resaveSnapshots(source: Pick<Memory, "d1" | "db" | "kv">):
         state: fresh.state[0],
         changes: fresh.changes,
       });
-      await saveSnapshotIfDue(source, set);
+      await saveSnapshotIfDue(meter, source, set);
     } catch (error) {
       logMemoryFailure("memory_snapshot_write_failed", error);
     }

@@ -96,6 +96,10 @@ function contents(set: VectorSet) {
   };
 }
 
+async function meter(): Promise<QueryMeter> {
+  return new QueryMeter(await harness.d1());
+}
+
 async function snapshotKeys(): Promise<string[]> {
   const listed = await (await harness.kv()).list({ prefix: snapshotPrefix });
   return listed.keys.map((key) => key.name);
@@ -115,10 +119,10 @@ describe("a snapshot of a large vector set in KV", () => {
     await deleteSnapshots((await stores()).kv);
     const cold = await load();
     expect(cold.state).toBe("cold");
-    expect(await saveSnapshotIfDue(cold.source, cold.set)).toBe(true);
+    expect(await saveSnapshotIfDue(await meter(), cold.source, cold.set)).toBe(true);
     expect(await snapshotKeys()).toEqual([`${snapshotPrefix}agent=${agent}/${model}/0`]);
     // Written once: nothing changed since.
-    expect(await saveSnapshotIfDue(cold.source, cold.set)).toBe(false);
+    expect(await saveSnapshotIfDue(await meter(), cold.source, cold.set)).toBe(false);
 
     forgetVectorCache();
     const warmed = await load();
@@ -156,7 +160,7 @@ describe("a snapshot of a large vector set in KV", () => {
     expect(synced.set.live).toBe(seeded);
     // Changes applied since the snapshot: not yet enough to write it again.
     expect(synced.set.unsavedChanges).toBeGreaterThan(0);
-    expect(await saveSnapshotIfDue(synced.source, synced.set)).toBe(false);
+    expect(await saveSnapshotIfDue(await meter(), synced.source, synced.set)).toBe(false);
   });
 
   it("is not used when more changes were made since than a sync applies, and is written again", async () => {
@@ -171,7 +175,7 @@ describe("a snapshot of a large vector set in KV", () => {
     forgetVectorCache();
     const reloaded = await load();
     expect(reloaded.state).toBe("cold");
-    expect(await saveSnapshotIfDue(reloaded.source, reloaded.set)).toBe(true);
+    expect(await saveSnapshotIfDue(await meter(), reloaded.source, reloaded.set)).toBe(true);
     forgetVectorCache();
     const again = await load();
     expect(again.state).toBe("snapshot");
@@ -187,6 +191,19 @@ describe("a snapshot of a large vector set in KV", () => {
       .run();
     forgetVectorCache();
     expect((await load()).state).toBe("cold");
+  });
+
+  it("is deleted again when the change log's floor passed it while it was written (an erase elsewhere)", async () => {
+    const { d1, kv } = await stores();
+    forgetVectorCache();
+    const { set, source } = await load(false);
+    await d1
+      .prepare(
+        "UPDATE memory_change_floor SET seq = max(seq, coalesce((SELECT max(seq) FROM memory_changes), 0)) + 10",
+      )
+      .run();
+    expect(await saveSnapshotIfDue(await meter(), { ...source, kv }, set)).toBe(false);
+    expect((await snapshotKeys()).filter((key) => key.includes(`agent=${agent}/`))).toEqual([]);
   });
 
   it("makes a recall that answers as a load from D1 does, in fewer round trips", async () => {
@@ -263,7 +280,7 @@ describe("a snapshot of a large vector set in KV", () => {
     forgetVectorCache();
     const loaded = await load(false, testAgentId);
     expect(loaded.state).toBe("cold");
-    expect(await saveSnapshotIfDue({ ...loaded.source, kv }, loaded.set)).toBe(true);
+    expect(await saveSnapshotIfDue(await meter(), { ...loaded.source, kv }, loaded.set)).toBe(true);
     forgetVectorCache();
     const bitsOf = (snapshot: VectorSnapshot) => {
       const index = Array.from(snapshot.rowids).indexOf(rowid);
