@@ -7,7 +7,7 @@ import { ftsMatchExpression } from "../worker/memory/fts-query";
 import { recall } from "../worker/memory/hybrid-recall";
 import { memoryFor, type Memory } from "../worker/memory/memory-context";
 import { remember } from "../worker/memory/remember";
-import { currentVectorSet, forgetVectorCache, freshnessQueries } from "../worker/memory/vector-cache";
+import { currentVectorSet, forgetVectorCache, freshnessOf, freshnessQueries } from "../worker/memory/vector-cache";
 import { deleteSnapshots } from "../worker/memory/vector-snapshot";
 import { searchVectors } from "../worker/memory/vector-search";
 
@@ -221,11 +221,8 @@ async function benchScan(env: BenchEnv, body: { agent: string; vector: string; k
   const db = createDb(env.DB);
   const meter = new QueryMeter(env.DB);
   const freshness = freshnessQueries({ db }, body.agent, benchModel);
-  const fresh = await meter.runNamed({ state: freshness.state, changes: freshness.changes });
-  const { set } = await currentVectorSet(meter, { db }, body.agent, benchModel, {
-    state: fresh.state[0],
-    changes: fresh.changes,
-  });
+  const fresh = await meter.runNamed(freshness.queries);
+  const { set } = await currentVectorSet(meter, { db }, body.agent, benchModel, freshnessOf(fresh, undefined));
   const { nearest } = await searchVectors(meter, db, set, decodeVector(body.vector), { limit: body.k, floor: -1 });
   return { rowids: nearest.map((entry) => entry.rowid) };
 }

@@ -4,7 +4,7 @@ import { fuse, type Candidate } from "./fusion";
 import type { FirstBatch, RecallPlan, RecallRequest, RecalledEngram, RecallTrace } from "./hybrid-recall";
 import { inScope } from "./hybrid-recall-rows";
 import type { Memory } from "./memory-context";
-import { currentVectorSet, type Freshness } from "./vector-cache";
+import { currentVectorSet, freshnessOf, type Freshness } from "./vector-cache";
 import { scanQuery, type ScoredSlot } from "./vector-scan";
 import { searchVectors } from "./vector-search";
 import { timestampMs, type VectorSet } from "./vector-set";
@@ -88,13 +88,9 @@ export async function rankCandidates(
   const textCount = candidates.size;
   let vectors: Pick<Ranking, "cache" | "vectorCandidates" | "vectors"> = { cache: "unused", vectorCandidates: 0 };
   if (queryVector) {
-    const { set, state } = await currentVectorSet(meter, memory, plan.request.agent, plan.model, {
-      state: first.state?.[0],
-      changes: first.changes,
-      range: first.range?.[0],
-      latest: first.latest,
-      snapshot: asked.snapshot,
-    });
+    const { agent } = plan.request;
+    const freshness = freshnessOf(first, asked.snapshot);
+    const { set, state } = await currentVectorSet(meter, memory, agent, plan.model, freshness);
     started = performance.now();
     const scanned = state === "warm" && early?.set === set ? early : undefined;
     vectors = {

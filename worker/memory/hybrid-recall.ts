@@ -184,10 +184,7 @@ function askFirstBatch(
   const { db } = memory;
   const { request, terms } = plan;
   return meter.runNamed({
-    state: freshness?.state,
-    changes: freshness?.changes,
-    range: freshness?.range,
-    latest: freshness?.latest,
+    ...freshness?.queries,
     text:
       terms === undefined || terms.looked.length + terms.rest.length === 0
         ? undefined

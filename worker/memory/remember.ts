@@ -7,7 +7,7 @@ import { nowTimestamp } from "../db/timestamps";
 import { parseStringList } from "./engram-view";
 import { logMemoryFailure, nearDuplicateCosine, type Memory } from "./memory-context";
 import { embeddingText, sameWords } from "./near-duplicate";
-import { currentVectorSet, freshnessQueries } from "./vector-cache";
+import { currentVectorSet, freshnessOf, freshnessQueries } from "./vector-cache";
 import { packVector, vectorColumns } from "./vector-codec";
 import { searchVectors } from "./vector-search";
 
@@ -101,21 +101,12 @@ async function findStored(
   const model = memory.embedder.model;
   const freshness = vector ? freshnessQueries(memory, engram.agent, model) : undefined;
   const fresh = await meter.runNamed({
-    state: freshness?.state,
-    changes: freshness?.changes,
-    range: freshness?.range,
-    latest: freshness?.latest,
+    ...freshness?.queries,
     context: contextId === undefined ? undefined : contextEngramQuery(memory.db, engram.agent, contextId),
   });
   const upserted = fresh.context?.[0];
   if (!vector) return { ...(upserted && { upserted }) };
-  const { set } = await currentVectorSet(meter, memory, engram.agent, model, {
-    state: fresh.state?.[0],
-    changes: fresh.changes,
-    range: fresh.range?.[0],
-    latest: fresh.latest,
-    snapshot: freshness?.snapshot,
-  });
+  const { set } = await currentVectorSet(meter, memory, engram.agent, model, freshnessOf(fresh, freshness?.snapshot));
   const { nearest } = await searchVectors(meter, memory.db, set, vector, {
     limit: duplicateCandidates,
     floor: nearDuplicateCosine,

@@ -71,20 +71,42 @@ export function forgetVectorCache(): void {
 }
 
 /**
- * The queries that tell whether the cached set is current; run them in the caller's first batch.
- * Without a cached set, they ask for the scope's rowid range (a load's first question) and latest
- * changes (one more than a sync applies), and the snapshot in KV is read meanwhile: a snapshot that
- * those changes cover loads without another round trip.
+ * The queries that tell whether the cached set is current (`queries`: run them, named as they are,
+ * in the caller's first batch, and hand their answers to freshnessOf). Without a cached set, they
+ * ask for the scope's rowid range (a load's first question) and latest changes (one more than a sync
+ * applies), and the snapshot in KV is read meanwhile: a snapshot that those changes cover loads
+ * without another round trip.
  */
 export function freshnessQueries(source: VectorSource, agent: string | null, model: string) {
   const set = cachedVectorSet(agent, model);
   const { db, kv } = source;
   return {
-    state: changeLogStateQuery(db),
-    changes: set ? changesSinceQuery(db, agent, set.seq, maxChangesApplied + 1) : undefined,
-    range: set ? undefined : vectorRangeQuery(db, agent, model),
-    latest: !set && kv ? latestChangesQuery(db, agent, maxChangesApplied + 1) : undefined,
+    queries: {
+      state: changeLogStateQuery(db),
+      changes: set ? changesSinceQuery(db, agent, set.seq, maxChangesApplied + 1) : undefined,
+      range: set ? undefined : vectorRangeQuery(db, agent, model),
+      latest: !set && kv ? latestChangesQuery(db, agent, maxChangesApplied + 1) : undefined,
+    },
     snapshot: !set && kv ? readSnapshotQuietly(kv, agent, model) : undefined,
+  };
+}
+
+/** The answers to freshnessQueries' `queries` (as the batch returned them) and its snapshot, as currentVectorSet takes them. */
+export function freshnessOf(
+  answers: {
+    state?: readonly NonNullable<Freshness["state"]>[] | undefined;
+    changes?: Change[] | undefined;
+    range?: readonly RowidRange[] | undefined;
+    latest?: Change[] | undefined;
+  },
+  snapshot: Freshness["snapshot"],
+): Freshness {
+  return {
+    state: answers.state?.[0],
+    changes: answers.changes,
+    range: answers.range?.[0],
+    latest: answers.latest,
+    snapshot,
   };
 }
 
@@ -256,11 +278,8 @@ export async function resaveSnapshots(source: Pick<Memory, "d1" | "db" | "kv">):
     try {
       const meter = new QueryMeter(source.d1);
       const freshness = freshnessQueries(source, agent, model);
-      const fresh = await meter.runNamed({ state: freshness.state, changes: freshness.changes });
-      const { set } = await currentVectorSet(meter, source, agent, model, {
-        state: fresh.state[0],
-        changes: fresh.changes,
-      });
+      const fresh = await meter.runNamed(freshness.queries);
+      const { set } = await currentVectorSet(meter, source, agent, model, freshnessOf(fresh, freshness.snapshot));
       await saveSnapshotIfDue(meter, source, set);
     } catch (error) {
       logMemoryFailure("memory_snapshot_write_failed", error);

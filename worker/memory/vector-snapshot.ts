@@ -51,6 +51,19 @@ function sectionOffsets(count: number, words: number) {
   return { rowids, updatedMs, importance, bits, end: bits + 4 * count * words };
 }
 
+type Sections = { rowids: Float64Array; updatedMs: Float64Array; importance: Float32Array; bits: Uint32Array };
+
+/** Views of a part's sections, for `count` engrams of `words` words of sign bits. */
+function sectionViews(buffer: ArrayBuffer, count: number, words: number): Sections {
+  const at = sectionOffsets(count, words);
+  return {
+    rowids: new Float64Array(buffer, at.rowids, count),
+    updatedMs: new Float64Array(buffer, at.updatedMs, count),
+    importance: new Float32Array(buffer, at.importance, count),
+    bits: new Uint32Array(buffer, at.bits, count * words),
+  };
+}
+
 /** The set's live slots as snapshot parts of at most `partBytes`, in slot (rowid) order. */
 export function encodeSnapshot(set: VectorSet, generation: number, partBytes = maxPartBytes): ArrayBuffer[] {
   const { words } = set;
@@ -61,19 +74,13 @@ export function encodeSnapshot(set: VectorSet, generation: number, partBytes = m
   let slot = 0;
   for (let part = 0; part < partCount; part++) {
     const count = Math.min(perPart, total - part * perPart);
-    const at = sectionOffsets(count, words);
-    const buffer = new ArrayBuffer(at.end);
+    const buffer = new ArrayBuffer(sectionOffsets(count, words).end);
     const header = new DataView(buffer);
     [magic, format, set.dims, count, part, partCount].forEach((value, index) =>
       header.setUint32(4 * index, value, true),
     );
     [generation, set.seq, total].forEach((value, index) => header.setFloat64(24 + 8 * index, value, true));
-    const out = {
-      rowids: new Float64Array(buffer, at.rowids, count),
-      updatedMs: new Float64Array(buffer, at.updatedMs, count),
-      importance: new Float32Array(buffer, at.importance, count),
-      bits: new Uint32Array(buffer, at.bits, count * words),
-    };
+    const out = sectionViews(buffer, count, words);
     // Runs of live slots, copied a run at a time.
     let written = 0;
     while (written < count) {
@@ -134,33 +141,14 @@ export function decodeSnapshot(buffers: readonly ArrayBuffer[]): VectorSnapshot 
   );
   if (!same || headers.reduce((sum, header) => sum + header!.count, 0) !== first.total) return undefined;
   const words = signWords(first.dims);
-  const sections = buffers.map((buffer, index) => {
-    const { count } = headers[index]!;
-    const at = sectionOffsets(count, words);
-    return {
-      rowids: new Float64Array(buffer, at.rowids, count),
-      updatedMs: new Float64Array(buffer, at.updatedMs, count),
-      importance: new Float32Array(buffer, at.importance, count),
-      bits: new Uint32Array(buffer, at.bits, count * words),
-    };
-  });
+  const sections = buffers.map((buffer, index) => sectionViews(buffer, headers[index]!.count, words));
   // One part (up to about 180,000 engrams of 768 dimensions): its sections as they are; else joined.
   const joined = sections.length === 1 ? sections[0]! : joinSections(sections, first.total, words);
-  const snapshot: VectorSnapshot = { dims: first.dims, seq: first.seq, ...joined };
-  return snapshot;
+  return { dims: first.dims, seq: first.seq, ...joined };
 }
 
-function joinSections(
-  sections: { rowids: Float64Array; updatedMs: Float64Array; importance: Float32Array; bits: Uint32Array }[],
-  total: number,
-  words: number,
-) {
-  const joined = {
-    rowids: new Float64Array(total),
-    updatedMs: new Float64Array(total),
-    importance: new Float32Array(total),
-    bits: new Uint32Array(total * words),
-  };
+function joinSections(sections: Sections[], total: number, words: number): Sections {
+  const joined = sectionViews(new ArrayBuffer(sectionOffsets(total, words).end), total, words);
   let from = 0;
   for (const section of sections) {
     joined.rowids.set(section.rowids, from);

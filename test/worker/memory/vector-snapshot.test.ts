@@ -9,6 +9,7 @@ import { memoryFor } from "../../../worker/memory/memory-context";
 import {
   currentVectorSet,
   forgetVectorCache,
+  freshnessOf,
   freshnessQueries,
   maxChangesApplied,
   saveSnapshotIfDue,
@@ -69,19 +70,8 @@ async function load(withKv = true, scope = agent) {
   const source: VectorSource = { db: createDb(d1), ...(withKv && { kv }) };
   const meter = new QueryMeter(d1);
   const freshness = freshnessQueries(source, scope, model);
-  const first = await meter.runNamed({
-    state: freshness.state,
-    changes: freshness.changes,
-    range: freshness.range,
-    latest: freshness.latest,
-  });
-  const loaded = await currentVectorSet(meter, source, scope, model, {
-    state: first.state[0],
-    changes: first.changes,
-    range: first.range?.[0],
-    latest: first.latest,
-    snapshot: freshness.snapshot,
-  });
+  const first = await meter.runNamed(freshness.queries);
+  const loaded = await currentVectorSet(meter, source, scope, model, freshnessOf(first, freshness.snapshot));
   return { ...loaded, source, roundTrips: meter.roundTrips };
 }
 
